@@ -1,0 +1,271 @@
+"""Engine interfaces: what the emulator's HTTP layer asks of a model, one protocol per capability.
+
+The HTTP layer (``aoai_nb.emulator.app``) turns a validated request into one of the request objects below and
+calls the engine from a worker thread, never on the event loop. Engines know nothing about HTTP, Azure's JSON
+shapes or content filtering; they only compute. Two families implement these protocols:
+
+- ``scripted``: deterministic, instant, dependency-free placeholders (``engines/scripted_*.py``);
+- ``local``: real small models shipped inside PyPI packages (``engines/local_*.py``, the ``[local]`` extra).
+
+Every engine has a ``name`` (sent back in the ``x-aoai-nb-engine`` response header, e.g. ``"scripted"`` or
+``"local:smollm2-135m-instruct-q4_1"``) so nobody mistakes placeholder output for a model's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol, runtime_checkable
+
+import numpy as np
+import numpy.typing as npt
+
+FinishReason = Literal["stop", "length", "tool_calls", "content_filter"]
+
+
+class EngineUnavailable(RuntimeError):
+    """An engine cannot load (a package or weight file is missing or changed); the message names the fix."""
+
+
+class EngineInputError(ValueError):
+    """The engine rejects this input (e.g. audio it cannot decode). Answered as a 400 with ``param``."""
+
+    def __init__(self, message: str, param: str | None = None) -> None:
+        super().__init__(message)
+        self.param = param
+
+
+# --- chat and legacy completions -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImageInput:
+    """An image part of a chat message, already decoded from its data URL (or fetched bytes)."""
+
+    data: bytes
+    media_type: str  # e.g. "image/png"
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    role: str  # system | user | assistant | tool | developer
+    content: str  # text parts joined with "\n"; "" when none
+    images: tuple[ImageInput, ...] = ()
+    name: str | None = None
+    tool_calls: tuple[dict[str, Any], ...] = ()  # as sent by the client (assistant turns)
+    tool_call_id: str | None = None
+
+
+@dataclass(frozen=True)
+class SamplingParams:
+    max_tokens: int | None = None  # None: engine default, bounded by its context
+    temperature: float = 1.0
+    top_p: float = 1.0
+    stop: tuple[str, ...] = ()
+    seed: int | None = None
+    logprobs: bool = False
+    top_logprobs: int = 0
+
+
+@dataclass(frozen=True)
+class ChatRequest:
+    messages: tuple[ChatMessage, ...]
+    sampling: SamplingParams = field(default_factory=SamplingParams)
+    tools: tuple[dict[str, Any], ...] = ()  # OpenAI tool definitions, as sent
+    tool_choice: str | dict[str, Any] | None = None  # none | auto | required | {"type":"function",...}
+    response_format: dict[str, Any] | None = None  # {"type": "json_object"} / {"type":"json_schema",...}
+
+
+@dataclass(frozen=True)
+class CompletionRequest:
+    prompt: str
+    sampling: SamplingParams = field(default_factory=SamplingParams)
+    suffix: str | None = None
+
+
+@dataclass(frozen=True)
+class TokenLogprob:
+    token: str
+    logprob: float
+    top: tuple[tuple[str, float], ...] = ()
+
+
+@dataclass(frozen=True)
+class TextDelta:
+    """A piece of generated text, yielded as soon as it exists (one token, or a few)."""
+
+    text: str
+    logprobs: tuple[TokenLogprob, ...] = ()
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    id: str
+    name: str
+    arguments: str  # JSON text
+
+
+@dataclass(frozen=True)
+class Finish:
+    """The last item of every generation: why it stopped and what it cost (counted by the engine's tokenizer)."""
+
+    finish_reason: FinishReason
+    prompt_tokens: int
+    completion_tokens: int
+    tool_calls: tuple[ToolCall, ...] = ()
+
+
+Generation = Iterator[TextDelta | Finish]
+
+
+@runtime_checkable
+class ChatEngine(Protocol):
+    name: str
+
+    def chat(self, request: ChatRequest, choice_index: int = 0) -> Generation:
+        """Yield TextDelta items as they are produced, then exactly one Finish.
+
+        ``choice_index`` distinguishes the ``n`` choices of one request (engines vary the seed with it).
+        """
+        ...
+
+
+@runtime_checkable
+class CompletionEngine(Protocol):
+    name: str
+
+    def complete(self, request: CompletionRequest, choice_index: int = 0) -> Generation: ...
+
+
+# --- embeddings ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EmbeddingResult:
+    vectors: npt.NDArray[np.float32]  # shape (len(texts), dims), rows L2-normalised
+    prompt_tokens: int
+
+
+@runtime_checkable
+class EmbeddingEngine(Protocol):
+    name: str
+    native_dimensions: int  # requests for more are a 400 naming this limit
+
+    def embed(self, texts: list[str], dimensions: int | None = None) -> EmbeddingResult:
+        """``dimensions`` (<= native) truncates then renormalises."""
+        ...
+
+
+# --- images ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImageRequest:
+    prompt: str
+    width: int
+    height: int
+    quality: str = "standard"  # standard | hd
+    style: str = "vivid"  # vivid | natural
+
+
+@dataclass(frozen=True)
+class ImageResult:
+    png: bytes
+    revised_prompt: str  # says plainly that this is the emulator's procedural placeholder art
+
+
+@runtime_checkable
+class ImageEngine(Protocol):
+    name: str
+
+    def generate(self, request: ImageRequest) -> ImageResult: ...
+
+
+# --- speech to text --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TranscriptionRequest:
+    audio: bytes  # the uploaded file, any container PyAV can read (wav, mp3, flac, ogg, m4a, webm ...)
+    filename: str
+    translate: bool = False  # audio/translations: English output
+    language: str | None = None
+    prompt: str | None = None
+    temperature: float = 0.0
+    word_timestamps: bool = False
+
+
+@dataclass(frozen=True)
+class Word:
+    word: str
+    start: float  # seconds
+    end: float
+
+
+@dataclass(frozen=True)
+class Segment:
+    id: int
+    start: float
+    end: float
+    text: str
+    tokens: tuple[int, ...] = ()
+    temperature: float = 0.0
+    avg_logprob: float = 0.0
+    compression_ratio: float = 1.0
+    no_speech_prob: float = 0.0
+
+
+@dataclass(frozen=True)
+class Transcript:
+    text: str
+    language: str  # full English name as Whisper's API reports it, e.g. "english"
+    duration: float  # seconds of audio
+    segments: tuple[Segment, ...]
+    words: tuple[Word, ...] = ()  # filled when word_timestamps was asked
+
+
+@runtime_checkable
+class TranscriptionEngine(Protocol):
+    name: str
+
+    def transcribe(self, request: TranscriptionRequest) -> Transcript: ...
+
+
+# --- text to speech --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SpeechRequest:
+    text: str
+    voice: str  # OpenAI voice name: alloy, echo, fable, onyx, nova, shimmer, ...
+    speed: float = 1.0  # 0.25 - 4.0
+
+
+@dataclass(frozen=True)
+class SpeechResult:
+    samples: npt.NDArray[np.int16]  # mono PCM
+    sample_rate: int
+
+
+@runtime_checkable
+class SpeechEngine(Protocol):
+    name: str
+
+    def synthesize(self, request: SpeechRequest) -> SpeechResult:
+        """Mono int16 PCM; the HTTP layer resamples to 24 kHz and encodes the requested format."""
+        ...
+
+
+# --- moderation (the content filter's optional heuristic for natural text) -------------------------------
+
+Severity = Literal["safe", "low", "medium", "high"]
+CATEGORIES: tuple[str, ...] = ("hate", "sexual", "violence", "self_harm")
+
+
+@runtime_checkable
+class ModerationEngine(Protocol):
+    name: str
+
+    def score(self, texts: list[str]) -> list[dict[str, Severity]]:
+        """One mapping per text from each of CATEGORIES to a severity."""
+        ...
