@@ -11,7 +11,7 @@ SHARED_SPECS = Path(__file__).resolve().parents[1].parent / "shared" / "specs" /
 
 
 @pytest.fixture(scope="session")
-def emulator() -> Iterator["Emulator"]:  # type: ignore[name-defined]  # noqa: F821
+def emulator() -> Iterator[Emulator]:  # type: ignore[name-defined]  # noqa: F821
     """A scripted-engine emulator with auth on, shared by the session. Tests must not change its settings;
     start a private ``Emulator`` for that."""
     from aoai_nb.emulator import Emulator

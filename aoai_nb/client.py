@@ -1,0 +1,229 @@
+"""Client setup: one call returns a ready ``openai`` client for Azure, or for the local emulator.
+
+- classic flavour: ``openai.AzureOpenAI`` / ``AsyncAzureOpenAI`` on ``/openai/deployments/{name}/...?api-version=``
+- v1 flavour: ``openai.OpenAI`` / ``AsyncOpenAI`` with ``base_url=<endpoint>/openai/v1/``
+- auth by key, or by Microsoft Entra ID (``DefaultAzureCredential`` or a credential you pass, through
+  ``get_bearer_token_provider``); the Entra path never reads or sends a key.
+- no endpoint configured anywhere: the embedded default, the local emulator (a running one announced through
+  ``AOAI_NB_EMULATOR_URL``/``AOAI_NB_EMULATOR_KEY``, else one started in this process on a free loopback port).
+
+Retries and timeouts are the SDK's: ``max_retries=2`` (so up to 3 attempts) on connection errors, 408, 409, 429
+and 5xx, waiting ``retry-after-ms``/``retry-after`` when the server sends one under 120 s, else exponential backoff
+from 0.5 s up to 8 s; the SDK's default timeout is 600 s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import inspect
+import os
+import threading
+from collections.abc import Awaitable, Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from aoai_nb.config import ENTRA_SCOPE, AuthMode, ConfigError, Flavour, Settings, load_settings
+
+if TYPE_CHECKING:
+    import openai
+
+    from aoai_nb.emulator import Emulator
+
+ENV_EMULATOR_URL = "AOAI_NB_EMULATOR_URL"
+ENV_EMULATOR_KEY = "AOAI_NB_EMULATOR_KEY"
+ENV_EMULATOR_ENGINE = "AOAI_NB_EMULATOR_ENGINE"
+
+_embedded_lock = threading.Lock()
+_embedded: Emulator | None = None
+_announced: set[str] = set()
+
+
+def resolve_settings(settings: Settings | None = None, **overrides: Any) -> Settings:
+    """``settings`` as given, else ``load_settings(**overrides)``; overrides with a settings object are an error."""
+    given = {k: v for k, v in overrides.items() if v is not None and k not in ("environ", "dotenv")}
+    if settings is not None:
+        if given:
+            raise TypeError(
+                f"Pass either settings= or individual options, not both (got {', '.join(given)})."
+            )
+        return settings
+    return load_settings(**overrides)
+
+
+def make_client(
+    *,
+    endpoint: str | None = None,
+    api_key: str | None = None,
+    api_version: str | None = None,
+    auth: AuthMode | None = None,
+    flavour: Flavour | None = None,
+    credential: Any = None,
+    max_retries: int = 2,
+    timeout: float | None = None,
+    http_log: str | None = None,
+    settings: Settings | None = None,
+    environ: Mapping[str, str] | None = None,
+    dotenv: bool | str | Path = True,
+) -> openai.AzureOpenAI | openai.OpenAI:
+    """A synchronous client for the configured Azure resource, or for the local emulator when none is configured.
+
+    Explicit arguments win over the environment, which wins over a ``.env`` file. ``credential`` is any
+    ``azure.identity`` credential (``DefaultAzureCredential()`` when omitted and auth resolves to Entra ID).
+    """
+    import openai
+
+    s = resolve_settings(
+        settings,
+        endpoint=endpoint,
+        api_key=api_key,
+        api_version=api_version,
+        auth=auth,
+        flavour=flavour,
+        http_log=http_log,
+        environ=environ,
+        dotenv=dotenv,
+    )
+    endpoint_url, key, token_provider = _credentials(s, credential, environ, is_async=False)
+    options: dict[str, Any] = {"max_retries": max_retries}
+    if timeout is not None:
+        options["timeout"] = timeout
+    from aoai_nb.http_logging import event_hooks
+
+    hooks = event_hooks(s.http_log)
+    if hooks:
+        options["http_client"] = openai.DefaultHttpx2Client(event_hooks=hooks)
+    if s.flavour == "v1":
+        return openai.OpenAI(base_url=f"{endpoint_url}/openai/v1/", api_key=token_provider or key, **options)
+    if token_provider is not None:
+        return openai.AzureOpenAI(
+            azure_endpoint=endpoint_url,
+            api_version=s.api_version,
+            azure_ad_token_provider=token_provider,
+            **options,
+        )
+    return openai.AzureOpenAI(azure_endpoint=endpoint_url, api_version=s.api_version, api_key=key, **options)
+
+
+def make_async_client(
+    *,
+    endpoint: str | None = None,
+    api_key: str | None = None,
+    api_version: str | None = None,
+    auth: AuthMode | None = None,
+    flavour: Flavour | None = None,
+    credential: Any = None,
+    max_retries: int = 2,
+    timeout: float | None = None,
+    http_log: str | None = None,
+    settings: Settings | None = None,
+    environ: Mapping[str, str] | None = None,
+    dotenv: bool | str | Path = True,
+) -> openai.AsyncAzureOpenAI | openai.AsyncOpenAI:
+    """The asynchronous twin of ``make_client``; Entra ID uses ``azure.identity.aio`` credentials and provider."""
+    import openai
+
+    s = resolve_settings(
+        settings,
+        endpoint=endpoint,
+        api_key=api_key,
+        api_version=api_version,
+        auth=auth,
+        flavour=flavour,
+        http_log=http_log,
+        environ=environ,
+        dotenv=dotenv,
+    )
+    endpoint_url, key, token_provider = _credentials(s, credential, environ, is_async=True)
+    options: dict[str, Any] = {"max_retries": max_retries}
+    if timeout is not None:
+        options["timeout"] = timeout
+    from aoai_nb.http_logging import async_event_hooks
+
+    hooks = async_event_hooks(s.http_log)
+    if hooks:
+        options["http_client"] = openai.DefaultAsyncHttpx2Client(event_hooks=hooks)
+    if s.flavour == "v1":
+        return openai.AsyncOpenAI(
+            base_url=f"{endpoint_url}/openai/v1/", api_key=token_provider or key, **options
+        )
+    if token_provider is not None:
+        return openai.AsyncAzureOpenAI(
+            azure_endpoint=endpoint_url,
+            api_version=s.api_version,
+            azure_ad_token_provider=token_provider,
+            **options,
+        )
+    return openai.AsyncAzureOpenAI(
+        azure_endpoint=endpoint_url, api_version=s.api_version, api_key=key, **options
+    )
+
+
+def _credentials(
+    s: Settings, credential: Any, environ: Mapping[str, str] | None, *, is_async: bool
+) -> tuple[str, str | None, Any]:
+    """(endpoint, key or None, token provider or None) for the resolved auth mode."""
+    if s.uses_emulator:
+        url, key = embedded_emulator(environ)
+        return url, key, None
+    assert s.endpoint is not None
+    if credential is not None or s.resolved_auth == "entra":
+        provider = _async_token_provider(credential) if is_async else _token_provider(credential)
+        return s.endpoint, None, provider
+    if s.api_key is None:
+        raise ConfigError(["No key found: set AZURE_OPENAI_API_KEY, or pass auth='entra' after `az login`."])
+    return s.endpoint, s.api_key.reveal(), None
+
+
+def _token_provider(credential: Any) -> Callable[[], str]:
+    from azure.identity import DefaultAzureCredential, get_bearer_token_provider
+
+    return get_bearer_token_provider(credential or DefaultAzureCredential(), ENTRA_SCOPE)
+
+
+def _async_token_provider(credential: Any) -> Callable[[], Awaitable[str]]:
+    if credential is not None and not inspect.iscoroutinefunction(getattr(credential, "get_token", None)):
+        sync_provider = _token_provider(credential)  # a sync credential: fetch tokens off the event loop
+
+        async def provider() -> str:
+            return await asyncio.to_thread(sync_provider)
+
+        return provider
+    from azure.identity.aio import DefaultAzureCredential, get_bearer_token_provider
+
+    return get_bearer_token_provider(credential or DefaultAzureCredential(), ENTRA_SCOPE)
+
+
+def embedded_emulator(environ: Mapping[str, str] | None = None) -> tuple[str, str]:
+    """(url, key) of the local emulator: the one announced in the environment, else one started in-process."""
+    global _embedded
+    env = os.environ if environ is None else environ
+    url, key = env.get(ENV_EMULATOR_URL), env.get(ENV_EMULATOR_KEY)
+    if url and key and _emulator_answers(url, key):
+        _announce(url)
+        return url.rstrip("/"), key
+    with _embedded_lock:
+        if _embedded is None:
+            from aoai_nb.emulator import Emulator
+
+            engine = env.get(ENV_EMULATOR_ENGINE, "auto")
+            _embedded = Emulator(engine=engine).start()  # type: ignore[arg-type]  # validated by Emulator
+            atexit.register(_embedded.stop)
+        _announce(_embedded.url)
+        return _embedded.url, _embedded.api_key
+
+
+def _emulator_answers(url: str, key: str) -> bool:
+    import httpx2
+
+    try:
+        response = httpx2.get(f"{url.rstrip('/')}/aoai-nb/status", headers={"api-key": key}, timeout=2.0)
+    except httpx2.HTTPError:
+        return False
+    return response.status_code == 200
+
+
+def _announce(url: str) -> None:
+    if url not in _announced:
+        _announced.add(url)
+        print(f"No Azure endpoint configured: using the local emulator at {url}")

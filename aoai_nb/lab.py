@@ -1,0 +1,47 @@
+"""``aoai-nb lab``: JupyterLab on the notebooks, with the local emulator behind it when no Azure resource is set.
+
+The emulator runs in this process; its URL and key reach every kernel through ``AOAI_NB_EMULATOR_URL`` and
+``AOAI_NB_EMULATOR_KEY``, so ``make_client()`` in a notebook connects to it instead of starting another.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+
+from aoai_nb.client import ENV_EMULATOR_KEY, ENV_EMULATOR_URL
+from aoai_nb.config import load_settings
+
+
+def jupyter_command(folder: str, extra: list[str]) -> list[str]:
+    command = [sys.executable, "-m", "jupyter", "lab", folder, *extra]
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and "--allow-root" not in extra:
+        command.append("--allow-root")  # containers and CI machines run as root
+    if sys.platform.startswith("linux") and not os.environ.get("DISPLAY") and "--no-browser" not in extra:
+        command.append("--no-browser")  # headless: open the printed URL yourself
+    return command
+
+
+def run_lab(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    env = dict(os.environ)
+    emulator = None
+    if settings.uses_emulator:
+        from aoai_nb.emulator import Emulator
+
+        emulator = Emulator(engine=args.engine).start()
+        env[ENV_EMULATOR_URL] = emulator.url
+        env[ENV_EMULATOR_KEY] = emulator.api_key
+        print(f"No Azure endpoint configured: notebooks will use the local emulator at {emulator.url}")
+    else:
+        print(f"Notebooks will use {settings.endpoint} ({settings.flavour} flavour).")
+    extra = [a for a in args.jupyter_args if a != "--"]
+    try:
+        return subprocess.call(jupyter_command(args.notebooks, extra), env=env)
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        if emulator is not None:
+            emulator.stop()
