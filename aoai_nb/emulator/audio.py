@@ -1,0 +1,128 @@
+"""Audio in and out of the emulator: decode any upload PyAV reads, encode speech in OpenAI's six formats.
+
+``decode_audio`` gives 16 kHz mono float32 (what speech recognisers expect); ``encode_speech`` resamples
+to 24 kHz mono (what OpenAI's text-to-speech returns) and encodes mp3/opus/aac with PyAV, wav/flac with
+soundfile, and pcm as raw signed 16-bit little-endian samples.
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import numpy.typing as npt
+
+from aoai_nb.emulator.engines.base import EngineInputError
+
+SPEECH_RATE = 24_000
+DECODE_RATE = 16_000
+CONTENT_TYPES = {
+    "mp3": "audio/mpeg",
+    "opus": "audio/ogg",
+    "aac": "audio/aac",
+    "flac": "audio/flac",
+    "wav": "audio/wav",
+    "pcm": "audio/pcm",
+}
+_AV_FORMATS = {
+    "mp3": ("mp3", "libmp3lame", 64_000),
+    "opus": ("ogg", "libopus", 32_000),
+    "aac": ("adts", "aac", 64_000),
+}
+
+
+def duration_of(samples: npt.NDArray[np.generic], rate: int) -> float:
+    """Seconds of audio in a mono sample array."""
+    return len(samples) / rate
+
+
+def resample_int16(
+    samples: npt.NDArray[np.int16], rate: int, target: int = SPEECH_RATE
+) -> npt.NDArray[np.int16]:
+    """Mono int16 resampled to ``target`` Hz by linear interpolation (band-limited enough for speech)."""
+    if rate == target or len(samples) == 0:
+        return np.ascontiguousarray(samples, dtype=np.int16)
+    if rate <= 0:
+        raise ValueError(f"sample_rate must be positive, got {rate}.")
+    count = max(1, round(len(samples) * target / rate))
+    positions = np.arange(count, dtype=np.float64) * (rate / target)
+    values = np.interp(positions, np.arange(len(samples)), samples.astype(np.float64))
+    return np.clip(np.round(values), -32768, 32767).astype(np.int16)
+
+
+def encode_speech(samples: npt.NDArray[np.int16], sample_rate: int, fmt: str) -> tuple[bytes, str]:
+    """Encode mono int16 samples as ``fmt`` (mp3, opus, aac, flac, wav, pcm) at 24 kHz.
+
+    Returns the encoded bytes and their content type.
+    """
+    if fmt not in CONTENT_TYPES:
+        raise EngineInputError(
+            f"Unsupported response_format {fmt!r}: use one of {', '.join(CONTENT_TYPES)}.",
+            param="response_format",
+        )
+    pcm = resample_int16(np.asarray(samples, dtype=np.int16).reshape(-1), sample_rate)
+    if fmt == "pcm":
+        return pcm.astype("<i2").tobytes(), CONTENT_TYPES[fmt]
+    if fmt in ("wav", "flac"):
+        import soundfile
+
+        buffer = io.BytesIO()
+        soundfile.write(buffer, pcm, SPEECH_RATE, format=fmt.upper(), subtype="PCM_16")
+        return buffer.getvalue(), CONTENT_TYPES[fmt]
+    return _encode_with_av(pcm, fmt), CONTENT_TYPES[fmt]
+
+
+def _encode_with_av(pcm: npt.NDArray[np.int16], fmt: str) -> bytes:
+    import av
+
+    container_format, codec, bit_rate = _AV_FORMATS[fmt]
+    buffer = io.BytesIO()
+    with av.open(buffer, mode="w", format=container_format) as container:
+        stream = container.add_stream(codec, rate=SPEECH_RATE, layout="mono")
+        assert isinstance(stream, av.audio.stream.AudioStream)
+        stream.bit_rate = bit_rate
+        frame = av.AudioFrame.from_ndarray(pcm.reshape(1, -1), format="s16", layout="mono")
+        frame.sample_rate = SPEECH_RATE
+        frame.pts = 0
+        for packet in stream.encode(frame):
+            container.mux(packet)
+        for packet in stream.encode(None):
+            container.mux(packet)
+    return buffer.getvalue()
+
+
+def decode_audio(data: bytes, filename: str = "") -> tuple[npt.NDArray[np.float32], float]:
+    """Decode an uploaded file to 16 kHz mono float32 in [-1, 1]; returns (samples, duration in seconds)."""
+    label = f" {filename!r}" if filename else ""
+    if not data:
+        raise EngineInputError(
+            f"The audio file{label} is empty: upload a non-empty audio file.", param="file"
+        )
+    import av
+
+    chunks: list[npt.NDArray[np.float32]] = []
+    try:
+        with av.open(io.BytesIO(data), mode="r") as container:
+            if not container.streams.audio:
+                raise EngineInputError(f"The file{label} has no audio stream.", param="file")
+            stream = container.streams.audio[0]
+            resampler = av.AudioResampler(format="flt", layout="mono", rate=DECODE_RATE)
+            for frame in container.decode(stream):
+                for out in resampler.resample(frame):
+                    chunks.append(out.to_ndarray().reshape(-1).astype(np.float32))
+            for out in resampler.resample(None):
+                chunks.append(out.to_ndarray().reshape(-1).astype(np.float32))
+    except EngineInputError:
+        raise
+    except (av.FFmpegError, ValueError, OSError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise EngineInputError(
+            f"Could not decode the audio file{label} ({reason}). Upload mp3, mp4, mpeg, mpga, m4a, wav, webm, "
+            "flac or ogg audio.",
+            param="file",
+        ) from exc
+    samples = np.concatenate(chunks).astype(np.float32) if chunks else np.zeros(0, np.float32)
+    if samples.size == 0:
+        raise EngineInputError(f"The audio file{label} decodes to no samples.", param="file")
+    samples = np.clip(samples, -1.0, 1.0)
+    return samples, duration_of(samples, DECODE_RATE)
