@@ -36,10 +36,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     emulator = commands.add_parser("emulator", help="serve Azure OpenAI's REST API on localhost (offline)")
-    from aoai_nb.emulator.cli import add_arguments, run
+    from aoai_nb.emulator import cli as emulator_cli
 
-    add_arguments(emulator)
-    emulator.set_defaults(handler=run)
+    emulator_cli.add_arguments(emulator)
+    emulator.set_defaults(handler=emulator_cli.run)
 
     doctor = commands.add_parser("doctor", help="check settings, auth, endpoint and every deployment")
     doctor.set_defaults(handler=_doctor)
@@ -54,11 +54,11 @@ def build_parser() -> argparse.ArgumentParser:
     lab.add_argument("jupyter_args", nargs=argparse.REMAINDER, help="passed on to `jupyter lab`")
     lab.set_defaults(handler=_lab)
 
-    run = commands.add_parser("run", help="execute every notebook headless and write a report")
-    from aoai_nb.runner import add_arguments as add_run_arguments
+    run_notebooks = commands.add_parser("run", help="execute every notebook headless and write a report")
+    from aoai_nb import runner
 
-    add_run_arguments(run)
-    run.set_defaults(handler=_run)
+    runner.add_arguments(run_notebooks)
+    run_notebooks.set_defaults(handler=_run)
     return parser
 
 
