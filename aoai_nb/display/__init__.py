@@ -1,0 +1,135 @@
+"""Display helpers: ``show(x)`` renders any Azure OpenAI result, stream, error or filter report inline.
+
+Parse, then view, then show: ``view(x)`` turns a result into a value object with ``_repr_mimebundle_``
+(text/plain + escaped, inline-styled text/html) and touches nothing else; ``show(x)`` displays it (IPython in a
+kernel, ``print`` elsewhere) and records token usage in the session tracker. This module imports only the
+standard library at import time; views, IPython and pandas load on first use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:  # pragma: no cover
+    from aoai_nb.display._base import View
+    from aoai_nb.display._env import Environment
+    from aoai_nb.display.live import StreamResult
+    from aoai_nb.usage import UsageTracker
+
+__all__ = ["show", "stream", "view"]
+
+_TRANSCRIPT_TYPES = {"Transcription", "TranscriptionVerbose", "Translation", "TranslationVerbose"}
+_STREAM_TYPES = {"Stream", "AsyncStream"}
+
+
+def _is_stream(obj: Any) -> bool:
+    if type(obj).__name__ in _STREAM_TYPES:
+        return True
+    return hasattr(obj, "__aiter__") or (hasattr(obj, "__next__") and hasattr(obj, "__iter__"))
+
+
+def view(obj: Any) -> View:
+    """The view value object for ``obj`` (pure: no display, no network, no usage recording).
+
+    Streams are not accepted here (viewing one means consuming it): use ``stream()`` or ``show()``.
+    """
+    from aoai_nb.display._base import View
+
+    if isinstance(obj, View):
+        return obj
+    if isinstance(obj, BaseException):
+        from aoai_nb.errors import explain
+
+        return explain(obj)
+    if _is_stream(obj):
+        raise TypeError("A stream is consumed as it is shown: use show(stream) or result = stream(s).")
+    if isinstance(obj, bytes | bytearray | memoryview) or type(obj).__name__ == "HttpxBinaryResponseContent":
+        from aoai_nb.display.audio import SpeechView
+
+        return SpeechView.from_response(obj)
+    name = type(obj).__name__
+    if name in _TRANSCRIPT_TYPES:
+        from aoai_nb.display.audio import TranscriptView
+
+        return TranscriptView.from_response(obj)
+    from aoai_nb.filters import as_dict
+
+    data = as_dict(obj)
+    kind = data.get("object")
+    if kind in ("chat.completion", "text_completion") or (
+        isinstance(data.get("choices"), list) and data["choices"]
+    ):
+        from aoai_nb.display.chat import ChatView
+
+        return ChatView.from_response(obj)
+    if name == "CreateEmbeddingResponse" or (kind == "list" and _first(data, "object") == "embedding"):
+        from aoai_nb.display.embeddings import EmbeddingsView
+
+        return EmbeddingsView.from_response(obj)
+    if name == "ImagesResponse" or ("created" in data and isinstance(data.get("data"), list)):
+        from aoai_nb.display.images import ImagesView
+
+        return ImagesView.from_response(obj)
+    if "text" in data and ("segments" in data or "words" in data or "duration" in data or len(data) <= 4):
+        from aoai_nb.display.audio import TranscriptView
+
+        return TranscriptView.from_response(obj)
+    if "error" in data or "innererror" in data or "inner_error" in data or "prompt_filter_results" in data:
+        from aoai_nb.filters import FilterReport
+
+        return FilterReport.of(data)
+    if "total_tokens" in data or "prompt_tokens" in data:
+        from aoai_nb.usage import UsageView
+
+        return UsageView(obj)
+    raise TypeError(
+        f"show() does not know how to render {name}; pass an Azure OpenAI result, stream or exception."
+    )
+
+
+def _first(data: dict[str, Any], key: str) -> Any:
+    items = data.get("data")
+    return items[0].get(key) if isinstance(items, list) and items and isinstance(items[0], dict) else None
+
+
+def show(
+    obj: Any,
+    *,
+    env: Environment | None = None,
+    tracker: UsageTracker | None = None,
+    out: TextIO | None = None,
+) -> Awaitable[None] | None:
+    """Display ``obj`` readably: in a notebook as rich output, elsewhere as text.
+
+    Streams are shown live and consumed (keep the result with ``stream()`` instead); an ``AsyncStream``
+    returns an awaitable: ``await show(s)``. Token usage of what is shown is added to the session tracker.
+    """
+    from aoai_nb.display._env import show_object
+
+    if _is_stream(obj):
+        from aoai_nb.display.live import StreamResult
+
+        result = StreamResult(obj, env=env, tracker=tracker)
+        if hasattr(obj, "__aiter__") and not hasattr(obj, "__iter__"):
+            return _drain(result)
+        result.wait()
+        return None
+    shown = view(obj)
+    if not isinstance(obj, BaseException) and getattr(obj, "usage", None) is not None:
+        from aoai_nb.usage import session_usage
+
+        (tracker if tracker is not None else session_usage()).record(obj)
+    show_object(shown, env=env, out=out)
+    return None
+
+
+async def _drain(result: StreamResult) -> None:
+    await result.await_all()
+
+
+def stream(source: Any, **options: Any) -> Any:
+    """Show a stream live and return its ``StreamResult`` (for an ``AsyncStream``: ``await stream(s)``)."""
+    from aoai_nb.display.live import stream as _stream
+
+    return _stream(source, **options)
