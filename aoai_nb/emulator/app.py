@@ -1,0 +1,168 @@
+"""The emulator's ASGI application: Azure OpenAI routes (classic and /openai/v1) on Starlette.
+
+``create_app(runtime)`` wraps the Starlette router in ``Gateway``, which stamps every response - errors and
+404s included - with ``x-request-id``/``apim-request-id`` (one uuid) and ``x-ms-region``, counts statuses, and
+makes sure a genuine bug is answered with Azure's 500 body, never a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from aoai_nb.emulator import routes_embeddings, routes_media, routes_meta, routes_text
+from aoai_nb.emulator.images import IMAGE_PATH
+from aoai_nb.emulator.runtime import Call, Disconnect, Runtime
+from aoai_nb.emulator.wire import (
+    AzureError,
+    dumps,
+    internal_error,
+    new_request_id,
+    resource_not_found,
+    simple_error,
+)
+
+log = logging.getLogger("aoai_nb.emulator")
+Handler = Callable[[Runtime, Call], Awaitable[Response]]
+API_ROUTES: dict[str, Handler] = {
+    "chat/completions": routes_text.chat,
+    "completions": routes_text.completions,
+    "embeddings": routes_embeddings.embeddings,
+    "images/generations": routes_media.images,
+    "audio/transcriptions": routes_media.transcriptions,
+    "audio/translations": routes_media.translations,
+    "audio/speech": routes_media.speech,
+}
+
+
+def error_response(error: AzureError) -> Response:
+    return Response(dumps(error.body), error.status, headers=error.headers, media_type="application/json")
+
+
+class _NoResponse(Response):
+    """Sends nothing: the connection was already closed on purpose."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        return None
+
+
+async def _drop_connection(scope: Scope) -> Response:
+    abort = scope.get("aoai_nb.abort")
+    if abort is None:  # not served by uvicorn's h11 protocol: the closest we can do is a bodiless 502
+        return Response(status_code=502)
+    abort()
+    for _ in range(3):  # let the event loop run connection_lost, so the server does not answer either
+        await asyncio.sleep(0)
+    return _NoResponse()
+
+
+def _api(rt: Runtime, route: str, handler: Handler, v1: bool) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        try:
+            return await handler(rt, await rt.begin(request, route, v1))
+        except Disconnect:
+            return await _drop_connection(request.scope)
+
+    return endpoint
+
+
+def _meta(rt: Runtime, handler: Callable[..., Awaitable[Response]], *args: Any) -> Callable[[Request], Any]:
+    async def endpoint(request: Request) -> Response:
+        return await handler(rt, request, *args)
+
+    return endpoint
+
+
+async def _on_azure_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, AzureError)
+    return error_response(exc)
+
+
+async def _on_http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 404:
+        return error_response(resource_not_found())
+    if exc.status_code == 405:
+        allow = (exc.headers or {}).get("Allow", "")
+        error = simple_error(
+            405,
+            "405",
+            f"The {request.method} method is not allowed on {request.url.path}; this "
+            f"route accepts {allow or 'other methods'}.",
+            {"Allow": allow} if allow else None,
+        )
+        return error_response(error)
+    return error_response(simple_error(exc.status_code, str(exc.status_code), str(exc.detail)))
+
+
+async def _on_bug(request: Request, exc: Exception) -> Response:
+    return error_response(internal_error())
+
+
+def create_app(rt: Runtime) -> ASGIApp:
+    routes: list[Route] = []
+    for op, handler in API_ROUTES.items():
+        routes.append(
+            Route(f"/openai/deployments/{{deployment}}/{op}", _api(rt, op, handler, False), methods=["POST"])
+        )
+        routes.append(Route(f"/openai/v1/{op}", _api(rt, op, handler, True), methods=["POST"]))
+    for prefix, v1 in (("/openai", False), ("/openai/v1", True)):
+        routes.append(Route(f"{prefix}/models", _meta(rt, routes_meta.list_models, v1), methods=["GET"]))
+        routes.append(
+            Route(f"{prefix}/models/{{model}}", _meta(rt, routes_meta.get_model, v1), methods=["GET"])
+        )
+    routes += [
+        Route("/aoai-nb/status", _meta(rt, routes_meta.get_status), methods=["GET"]),
+        Route("/aoai-nb/controls", _meta(rt, routes_meta.set_controls), methods=["POST"]),
+        Route("/aoai-nb/reset-stats", _meta(rt, routes_meta.reset_stats), methods=["POST"]),
+        Route(f"{IMAGE_PATH}/{{image_id}}.png", _meta(rt, routes_meta.image), methods=["GET"]),
+    ]
+    handlers = {AzureError: _on_azure_error, HTTPException: _on_http_error, Exception: _on_bug}
+    return Gateway(Starlette(routes=routes, exception_handlers=handlers), rt)
+
+
+class Gateway:
+    def __init__(self, app: ASGIApp, rt: Runtime) -> None:
+        self.app = app
+        self.rt = rt
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = new_request_id().encode("ascii")
+        stamp = [
+            (b"x-request-id", request_id),
+            (b"apim-request-id", request_id),
+            (b"x-ms-region", self.rt.config.region.encode("latin-1")),
+        ]
+        counted = scope["path"].startswith("/openai/")
+        started = False
+        transport = getattr(getattr(receive, "__self__", None), "transport", None)  # uvicorn's h11 cycle
+        if transport is not None:
+            scope["aoai_nb.abort"] = transport.abort
+
+        async def stamped_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                message["headers"] = [*message.get("headers", ()), *stamp]
+                if counted:
+                    self.rt.stats.by_status[str(message["status"])] += 1
+            await send(message)
+
+        try:
+            await self.app(scope, receive, stamped_send)
+        except Exception:
+            log.exception("unexpected error serving %s %s", scope.get("method"), scope.get("path"))
+            if not started:
+                await error_response(internal_error())(scope, receive, stamped_send)

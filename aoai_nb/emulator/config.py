@@ -1,0 +1,202 @@
+"""The emulator's configuration: deployments and teaching controls, from a YAML file over built-in defaults.
+
+The defaults live in ``deployments.yaml`` next to this module (documented there, key by key). A user file
+may set any subset of keys; ``deployments``, when given, replaces the default list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+Capability = Literal["chat", "completions", "embeddings", "images", "transcription", "speech"]
+CAPABILITIES: tuple[Capability, ...] = (
+    "chat",
+    "completions",
+    "embeddings",
+    "images",
+    "transcription",
+    "speech",
+)
+ENGINE_CHOICES = ("default", "scripted", "local", "auto")
+FAULT_STATUSES = (408, 429, 500, 502, 503, 504)
+
+
+class ConfigFileError(ValueError):
+    """The configuration file is unreadable or has a bad value; the message names the key and the fix."""
+
+
+@dataclass(frozen=True)
+class Deployment:
+    name: str
+    capability: Capability
+    model: str
+    engine: str = "default"  # default | scripted | local | auto
+    tpm: int | None = None
+    rpm: int | None = None
+
+
+@dataclass
+class EmulatorConfig:
+    deployments: tuple[Deployment, ...] = ()
+    fault_rates: dict[int, float] = field(default_factory=dict)
+    fault_retry_after_ms: int = 1000
+    fault_timeout_seconds: float = 30.0
+    fault_seed: int | None = None
+    first_token_ms: float = 0.0
+    per_token_ms: float = 0.0
+    filter_heuristic: bool = True
+    max_json_bytes: int = 8 * 1024 * 1024
+    max_audio_bytes: int = 25 * 1024 * 1024
+    image_cache: int = 64
+    region: str = "emulator"
+
+    @classmethod
+    def default(cls) -> EmulatorConfig:
+        text = resources.files("aoai_nb.emulator").joinpath("deployments.yaml").read_text("utf-8")
+        return _apply(
+            cls(), _load_yaml(text, "the built-in deployments.yaml"), "the built-in deployments.yaml"
+        )
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> EmulatorConfig:
+        """The defaults, overridden by the keys present in ``path``."""
+        path = Path(path)
+        try:
+            text = path.read_text("utf-8")
+        except OSError as exc:
+            raise ConfigFileError(f"Cannot read the emulator config {path}: {exc.strerror}.") from None
+        return _apply(cls.default(), _load_yaml(text, str(path)), str(path))
+
+    def with_changes(self, **changes: Any) -> EmulatorConfig:
+        return replace(self, **changes)
+
+
+def _load_yaml(text: str, where: str) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigFileError(f"{where} is not valid YAML: {exc}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigFileError(f"{where} must be a mapping with keys like 'deployments', 'faults', 'latency'.")
+    return data
+
+
+def _section(data: dict[str, Any], key: str, where: str) -> dict[str, Any]:
+    value = data.get(key) or {}
+    if not isinstance(value, dict):
+        raise ConfigFileError(f"{where}: '{key}' must be a mapping.")
+    return value
+
+
+def _number(value: Any, key: str, where: str, *, minimum: float = 0.0, integer: bool = False) -> Any:
+    ok = isinstance(value, int) if integer else isinstance(value, int | float)
+    if isinstance(value, bool) or not ok or value < minimum:
+        kind = "an integer" if integer else "a number"
+        raise ConfigFileError(f"{where}: '{key}' must be {kind} >= {minimum:g}, not {value!r}.")
+    return value
+
+
+def parse_fault_rates(raw: Any, where: str) -> dict[int, float]:
+    if not isinstance(raw, dict):
+        raise ConfigFileError(f"{where}: fault rates must map a status to a probability, e.g. {{429: 0.1}}.")
+    rates: dict[int, float] = {}
+    for status, rate in raw.items():
+        try:
+            code = int(status)
+        except (TypeError, ValueError):
+            code = -1
+        if code not in FAULT_STATUSES:
+            raise ConfigFileError(f"{where}: fault status {status!r} is not one of {FAULT_STATUSES}.")
+        if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 <= rate <= 1:
+            raise ConfigFileError(f"{where}: fault rate for {code} must be between 0 and 1, not {rate!r}.")
+        if rate:
+            rates[code] = float(rate)
+    if sum(rates.values()) > 1:
+        raise ConfigFileError(f"{where}: fault rates add up to more than 1 ({sum(rates.values()):g}).")
+    return rates
+
+
+def parse_deployment(raw: Any, where: str) -> Deployment:
+    if not isinstance(raw, dict) or not isinstance(raw.get("name"), str) or not raw["name"]:
+        raise ConfigFileError(f"{where}: each deployment needs at least 'name' and 'capability'.")
+    name = raw["name"]
+    capability = raw.get("capability")
+    if capability not in CAPABILITIES:
+        raise ConfigFileError(
+            f"{where}: deployment {name!r} has capability {capability!r}; use one of "
+            f"{', '.join(CAPABILITIES)}."
+        )
+    engine = raw.get("engine") or "default"
+    if engine not in ENGINE_CHOICES:
+        raise ConfigFileError(
+            f"{where}: deployment {name!r} has engine {engine!r}; use one of {', '.join(ENGINE_CHOICES)}."
+        )
+    limits = {}
+    for key in ("tpm", "rpm"):
+        value = raw.get(key)
+        limits[key] = (
+            None if value is None else int(_number(value, f"{name}.{key}", where, minimum=1, integer=True))
+        )
+    unknown = set(raw) - {"name", "capability", "model", "engine", "tpm", "rpm"}
+    if unknown:
+        raise ConfigFileError(f"{where}: deployment {name!r} has unknown keys {sorted(unknown)}.")
+    return Deployment(
+        name=name,
+        capability=capability,
+        model=str(raw.get("model") or name),
+        engine=engine,
+        tpm=limits["tpm"],
+        rpm=limits["rpm"],
+    )
+
+
+def _apply(config: EmulatorConfig, data: dict[str, Any], where: str) -> EmulatorConfig:
+    unknown = set(data) - {"deployments", "faults", "latency", "content_filter", "limits", "region"}
+    if unknown:
+        raise ConfigFileError(f"{where}: unknown top-level keys {sorted(unknown)}; see deployments.yaml.")
+    changes: dict[str, Any] = {}
+    if "deployments" in data:
+        raw = data["deployments"]
+        if not isinstance(raw, list) or not raw:
+            raise ConfigFileError(f"{where}: 'deployments' must be a non-empty list.")
+        deployments = tuple(parse_deployment(item, where) for item in raw)
+        names = [d.name for d in deployments]
+        if len(set(names)) != len(names):
+            raise ConfigFileError(f"{where}: deployment names must be unique: {names}.")
+        changes["deployments"] = deployments
+    faults = _section(data, "faults", where)
+    if "rates" in faults:
+        changes["fault_rates"] = parse_fault_rates(faults["rates"] or {}, where)
+    if "retry_after_ms" in faults:
+        value = _number(faults["retry_after_ms"], "faults.retry_after_ms", where, minimum=1, integer=True)
+        changes["fault_retry_after_ms"] = value
+    if "timeout_seconds" in faults:
+        changes["fault_timeout_seconds"] = float(
+            _number(faults["timeout_seconds"], "faults.timeout_seconds", where)
+        )
+    if "seed" in faults:
+        seed = faults["seed"]
+        changes["fault_seed"] = (
+            None if seed is None else int(_number(seed, "faults.seed", where, integer=True))
+        )
+    latency = _section(data, "latency", where)
+    for key, attr in (("first_token_ms", "first_token_ms"), ("per_token_ms", "per_token_ms")):
+        if key in latency:
+            changes[attr] = float(_number(latency[key], f"latency.{key}", where))
+    content_filter = _section(data, "content_filter", where)
+    if "heuristic" in content_filter:
+        changes["filter_heuristic"] = bool(content_filter["heuristic"])
+    limits = _section(data, "limits", where)
+    for key in ("max_json_bytes", "max_audio_bytes", "image_cache"):
+        if key in limits:
+            changes[key] = int(_number(limits[key], f"limits.{key}", where, minimum=1, integer=True))
+    if "region" in data:
+        changes["region"] = str(data["region"])
+    return replace(config, **changes)

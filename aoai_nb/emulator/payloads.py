@@ -1,0 +1,136 @@
+"""Reading request bodies safely: size limits, content types, JSON and multipart parsing."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+
+from aoai_nb.emulator.wire import AzureError, invalid_request, simple_error
+
+MAX_FORM_FIELD_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Upload:
+    filename: str
+    data: bytes
+    content_type: str
+
+
+def too_large(what: str, limit: int) -> AzureError:
+    return simple_error(
+        413,
+        "RequestEntityTooLarge",
+        f"The {what} is larger than the emulator's limit of {limit / 1024 / 1024:g} MiB; send a smaller one.",
+    )
+
+
+def _media_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+
+
+async def read_body(request: Request, limit: int, what: str) -> bytes:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise too_large(what, limit)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_large(what, limit)
+        chunks.append(chunk)
+    body = b"".join(chunks)
+    request._body = body  # Starlette re-reads a consumed body from here (request.form())
+    return body
+
+
+async def read_json(request: Request, limit: int, allow_form: bool = False) -> dict[str, Any]:
+    media_type = _media_type(request)
+    if allow_form and media_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        fields, _ = await _read_form(request, limit, want_file=False)
+        return fields
+    if media_type != "application/json":
+        raise invalid_request(
+            f"Unsupported content type {media_type or '(none)'!r}: send the body as JSON with "
+            "'Content-Type: application/json'.",
+            param="content-type",
+            code="invalid_content_type",
+        )
+    body = await read_body(request, limit, "JSON body")
+    try:
+        data = json.loads(body)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise invalid_request(
+            f"The request body is not valid JSON ({exc}); send a JSON object.",
+            param=None,
+            code="invalid_json",
+        ) from None
+    if not isinstance(data, dict):
+        raise invalid_request(
+            'The request body must be a JSON object, e.g. {"messages": [...]}.',
+            param=None,
+            code="invalid_json",
+        )
+    return data
+
+
+async def read_multipart(request: Request, limit: int) -> tuple[dict[str, Any], Upload]:
+    if _media_type(request) != "multipart/form-data":
+        raise invalid_request(
+            "Audio requests are multipart/form-data with the audio in a 'file' part "
+            f"(got {_media_type(request) or 'no content type'!r}).",
+            param="content-type",
+            code="invalid_content_type",
+        )
+    fields, upload = await _read_form(request, limit, want_file=True)
+    if upload is None:
+        raise invalid_request(
+            "Missing required parameter: 'file' (the audio to transcribe).",
+            param="file",
+            code="missing_required_parameter",
+        )
+    return fields, upload
+
+
+async def _read_form(request: Request, limit: int, want_file: bool) -> tuple[dict[str, Any], Upload | None]:
+    await read_body(request, limit + MAX_FORM_FIELD_BYTES, "upload")
+    try:
+        form = await request.form(max_files=2, max_fields=64, max_part_size=MAX_FORM_FIELD_BYTES)
+    except HTTPException as exc:
+        raise invalid_request(
+            f"The multipart body cannot be parsed: {exc.detail}.", code="invalid_multipart"
+        ) from None
+    except Exception as exc:  # python-multipart's parse errors
+        raise invalid_request(
+            f"The multipart body cannot be parsed: {exc}.", code="invalid_multipart"
+        ) from None
+    fields: dict[str, Any] = {}
+    upload: Upload | None = None
+    try:
+        for key, value in form.multi_items():
+            if isinstance(value, UploadFile):
+                if key != "file" or not want_file:
+                    raise invalid_request(
+                        f"Unexpected file part {key!r}; only 'file' carries a file.", param=key
+                    )
+                data = await value.read()
+                if len(data) > limit:
+                    raise too_large("audio file", limit)
+                upload = Upload(
+                    value.filename or "audio", data, value.content_type or "application/octet-stream"
+                )
+            elif key.endswith("[]"):
+                fields.setdefault(key[:-2], []).append(value)
+            elif key in fields:
+                raise invalid_request(f"Form field {key!r} is given more than once.", param=key)
+            else:
+                fields[key] = value
+    finally:
+        await form.close()
+    return fields, upload

@@ -1,0 +1,62 @@
+"""POST embeddings: float or base64 vectors, optional dimensions, up to 2048 inputs."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import numpy as np
+from starlette.responses import Response
+
+from aoai_nb.emulator import params as p
+from aoai_nb.emulator.faults import estimate_tokens
+from aoai_nb.emulator.runtime import Call, Runtime, json_response
+from aoai_nb.emulator.wire import invalid_request
+
+EMBEDDING_PARAMS = {"model", "input", "encoding_format", "dimensions", "user", "input_type"}
+MAX_INPUTS = 2048
+
+
+async def embeddings(rt: Runtime, call: Call) -> Response:
+    body = call.body
+    p.reject_unknown(body, EMBEDDING_PARAMS)
+    texts = p.texts_or_tokens(p.required(body, "input"), "input")
+    if len(texts) > MAX_INPUTS:
+        raise invalid_request(
+            f"Too many inputs: {len(texts)} given, the maximum is {MAX_INPUTS}; split the list into batches.",
+            param="input",
+            code="array_above_max_length",
+        )
+    for i, text in enumerate(texts):
+        if not text:
+            raise invalid_request(
+                f"Invalid value for 'input[{i}]': an empty string; every input needs text.",
+                param="input",
+                code="invalid_value",
+            )
+    encoding = p.string(body, "encoding_format", "float", choices=("float", "base64"))
+    p.string(body, "user")
+    p.string(body, "input_type")
+    engine = call.engines.embedding
+    dimensions = p.integer(body, "dimensions", None, 1)
+    if dimensions is not None and dimensions > engine.native_dimensions:
+        raise invalid_request(
+            f"Invalid value for 'dimensions': {dimensions}; this deployment's model "
+            f"({engine.name}) has {engine.native_dimensions} dimensions, the maximum.",
+            param="dimensions",
+            code="integer_above_max_value",
+        )
+    rt.charge(call, estimate_tokens(texts))
+    await rt.before_output(call)
+    result = await rt.run(engine.embed, texts, dimensions)
+    vectors = np.asarray(result.vectors, dtype="<f4")
+    data: list[dict[str, Any]] = []
+    for index, row in enumerate(vectors):
+        embedding: Any = (
+            base64.b64encode(row.tobytes()).decode("ascii") if encoding == "base64" else row.tolist()
+        )
+        data.append({"object": "embedding", "index": index, "embedding": embedding})
+    usage = {"prompt_tokens": result.prompt_tokens, "total_tokens": result.prompt_tokens}
+    return json_response(
+        call, {"object": "list", "data": data, "model": call.deployment.model, "usage": usage}
+    )

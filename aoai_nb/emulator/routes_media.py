@@ -1,0 +1,224 @@
+"""POST images/generations, audio/transcriptions, audio/translations and audio/speech."""
+
+from __future__ import annotations
+
+import base64
+import time
+from typing import Any
+
+from starlette.responses import PlainTextResponse, Response
+
+from aoai_nb.emulator import params as p
+from aoai_nb.emulator.engines.base import ImageRequest, SpeechRequest, Transcript, TranscriptionRequest
+from aoai_nb.emulator.images import IMAGE_PATH
+from aoai_nb.emulator.runtime import Call, Runtime, json_response
+from aoai_nb.emulator.wire import (
+    AzureError,
+    image_filter_results,
+    image_prompt_filter_results,
+    image_prompt_filtered_error,
+    invalid_request,
+)
+
+IMAGE_PARAMS = {"model", "prompt", "n", "size", "quality", "style", "response_format", "user"}
+SIZES = {"1024x1024": (1024, 1024), "1792x1024": (1792, 1024), "1024x1792": (1024, 1792)}
+AUDIO_FORMATS = ("json", "text", "srt", "verbose_json", "vtt")
+SPEECH_FORMATS = ("mp3", "opus", "aac", "flac", "wav", "pcm")
+VOICES = ("alloy", "ash", "ballad", "coral", "echo", "fable", "nova", "onyx", "sage", "shimmer", "verse")
+
+
+async def images(rt: Runtime, call: Call) -> Response:
+    body = call.body
+    p.reject_unknown(body, IMAGE_PARAMS)
+    p.required(body, "prompt")
+    prompt = p.string(body, "prompt", max_length=4000) or ""
+    if not prompt.strip():
+        raise invalid_request("Invalid value for 'prompt': it is empty; describe the image.", param="prompt")
+    n = p.integer(body, "n", 1, 1, 10) or 1
+    if n > 1 and call.deployment.model.startswith("dall-e-3"):
+        raise invalid_request(
+            f"Invalid value for 'n': {n}; dall-e-3 generates one image per request (n=1). "
+            "Send several requests for more images.",
+            param="n",
+            code="invalid_value",
+        )
+    size = p.string(body, "size", "1024x1024", choices=SIZES) or "1024x1024"
+    quality = p.string(body, "quality", "standard", choices=("standard", "hd")) or "standard"
+    style = p.string(body, "style", "vivid", choices=("vivid", "natural")) or "vivid"
+    response_format = p.string(body, "response_format", "url", choices=("url", "b64_json"))
+    p.string(body, "user")
+    rt.charge(call, 0)
+    (annotation,) = await rt.filter.prompts([prompt], call.triggers)
+    if annotation.filtered:
+        raise image_prompt_filtered_error(annotation)
+    if call.triggers.output.filtered:
+        raise AzureError(
+            400,
+            {
+                "error": {
+                    "code": "contentFilter",
+                    "message": "Your generated image was filtered as a result of our safety system.",
+                    "param": "prompt",
+                    "type": "invalid_request_error",
+                }
+            },
+        )
+    await rt.before_output(call)
+    width, height = SIZES[size]
+    request = ImageRequest(prompt=prompt, width=width, height=height, quality=quality, style=style)
+    engine = call.engines.image
+    results = await rt.run(lambda: [engine.generate(request) for _ in range(n)])
+    base = str(call.request.base_url).rstrip("/")
+    data = []
+    for result in results:
+        item: dict[str, Any] = {
+            "content_filter_results": image_filter_results(call.triggers.output),
+            "prompt_filter_results": image_prompt_filter_results(annotation),
+            "revised_prompt": result.revised_prompt,
+        }
+        if response_format == "b64_json":
+            item["b64_json"] = base64.b64encode(result.png).decode("ascii")
+        else:
+            item["url"] = f"{base}{IMAGE_PATH}/{rt.images.put(result.png)}.png"
+        data.append(item)
+    return json_response(call, {"created": int(time.time()), "data": data})
+
+
+def _form_number(fields: dict[str, Any], key: str, default: float, lo: float, hi: float) -> float:
+    raw = fields.get(key)
+    if raw is None or isinstance(raw, int | float):
+        return p.number(fields, key, default, lo, hi)
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        raise p.wrong_type(key, raw, "a number") from None
+    return p.number({key: value}, key, default, lo, hi)
+
+
+def _clock(seconds: float, separator: str) -> str:
+    millis = round(seconds * 1000)
+    hours, rest = divmod(millis, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    return f"{hours:02d}:{minutes:02d}:{rest // 1000:02d}{separator}{rest % 1000:03d}"
+
+
+def subtitles(transcript: Transcript, fmt: str) -> str:
+    if fmt == "srt":
+        return "".join(
+            f"{i}\n{_clock(s.start, ',')} --> {_clock(s.end, ',')}\n{s.text.strip()}\n\n"
+            for i, s in enumerate(transcript.segments, 1)
+        )
+    return "WEBVTT\n\n" + "".join(
+        f"{_clock(s.start, '.')} --> {_clock(s.end, '.')}\n{s.text.strip()}\n\n" for s in transcript.segments
+    )
+
+
+def verbose(transcript: Transcript, task: str, granularities: list[str]) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "task": task,
+        "language": transcript.language,
+        "duration": transcript.duration,
+        "text": transcript.text,
+    }
+    if "segment" in granularities or not granularities:
+        body["segments"] = [
+            {
+                "id": s.id,
+                "seek": 0,
+                "start": s.start,
+                "end": s.end,
+                "text": s.text,
+                "tokens": list(s.tokens),
+                "temperature": s.temperature,
+                "avg_logprob": s.avg_logprob,
+                "compression_ratio": s.compression_ratio,
+                "no_speech_prob": s.no_speech_prob,
+            }
+            for s in transcript.segments
+        ]
+    if "word" in granularities:
+        body["words"] = [{"word": w.word, "start": w.start, "end": w.end} for w in transcript.words]
+    return body
+
+
+async def _audio(rt: Runtime, call: Call, translate: bool) -> Response:
+    fields, upload = call.body, call.upload
+    assert upload is not None  # the gateway parsed the multipart body and required 'file'
+    known = {"model", "prompt", "response_format", "temperature"} | (
+        set() if translate else {"language", "timestamp_granularities"}
+    )
+    p.reject_unknown(fields, known)
+    fmt = p.string(fields, "response_format", "json", choices=AUDIO_FORMATS) or "json"
+    temperature = _form_number(fields, "temperature", 0.0, 0, 1)
+    language = p.string(fields, "language")
+    if language is not None and not (language.isalpha() and 2 <= len(language) <= 3):
+        raise invalid_request(
+            f"Invalid value for 'language': {language!r}; use an ISO-639-1 code such as 'en'.",
+            param="language",
+        )
+    granularities = fields.get("timestamp_granularities") or []
+    if any(g not in ("word", "segment") for g in granularities):
+        raise invalid_request(
+            "Invalid value for 'timestamp_granularities[]': use 'word' and/or 'segment'.",
+            param="timestamp_granularities",
+        )
+    if granularities and fmt != "verbose_json":
+        raise invalid_request(
+            "'timestamp_granularities' needs response_format 'verbose_json'.", param="timestamp_granularities"
+        )
+    if not upload.data:
+        raise invalid_request("The uploaded 'file' is empty; send an audio file.", param="file")
+    rt.charge(call, 0)
+    await rt.before_output(call)
+    request = TranscriptionRequest(
+        audio=upload.data,
+        filename=upload.filename,
+        translate=translate,
+        language=language,
+        prompt=p.string(fields, "prompt"),
+        temperature=temperature,
+        word_timestamps="word" in granularities,
+    )
+    transcript = await rt.run(call.engines.transcription.transcribe, request)
+    if fmt == "json":
+        return json_response(call, {"text": transcript.text})
+    if fmt == "verbose_json":
+        return json_response(
+            call, verbose(transcript, "translate" if translate else "transcribe", granularities)
+        )
+    text = transcript.text if fmt == "text" else subtitles(transcript, fmt)
+    return PlainTextResponse(text, headers=call.headers)
+
+
+async def transcriptions(rt: Runtime, call: Call) -> Response:
+    return await _audio(rt, call, translate=False)
+
+
+async def translations(rt: Runtime, call: Call) -> Response:
+    return await _audio(rt, call, translate=True)
+
+
+async def speech(rt: Runtime, call: Call) -> Response:
+    body = call.body
+    p.reject_unknown(
+        body, {"model", "input", "voice", "response_format", "speed", "instructions", "stream_format"}
+    )
+    p.required(body, "input")
+    text = p.string(body, "input", max_length=4096) or ""
+    if not text.strip():
+        raise invalid_request(
+            "Invalid value for 'input': it is empty; give the text to speak.", param="input"
+        )
+    p.required(body, "voice")
+    voice = p.string(body, "voice", choices=VOICES) or "alloy"
+    fmt = p.string(body, "response_format", "mp3", choices=SPEECH_FORMATS) or "mp3"
+    speed = _form_number(body, "speed", 1.0, 0.25, 4.0)
+    p.string(body, "instructions")
+    p.string(body, "stream_format", choices=("audio",))
+    rt.charge(call, 0)
+    await rt.before_output(call)
+    result = await rt.run(call.engines.speech.synthesize, SpeechRequest(text=text, voice=voice, speed=speed))
+    from aoai_nb.emulator.audio import encode_speech
+
+    data, content_type = await rt.run(encode_speech, result.samples, result.sample_rate, fmt)
+    return Response(data, headers=call.headers, media_type=content_type)

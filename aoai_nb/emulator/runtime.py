@@ -1,0 +1,233 @@
+"""The emulator's live state and the checks every API request passes before an engine sees it.
+
+Order (as Azure's gateway): route -> api-version present (404) -> key (401) -> api-version value (400) ->
+body size and shape (413/400) -> deployment and capability (404/400) -> injected fault -> rate limit (429) ->
+then the route validates its parameters and calls the engine off the event loop.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections import Counter
+from collections.abc import AsyncGenerator, Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import anyio
+import anyio.to_thread
+from starlette.requests import Request
+from starlette.responses import Response
+
+from aoai_nb.emulator import policy
+from aoai_nb.emulator.config import Deployment, EmulatorConfig
+from aoai_nb.emulator.engines import EngineKind, EngineSet, load_engine_set
+from aoai_nb.emulator.engines.base import EngineInputError, EngineUnavailable
+from aoai_nb.emulator.faults import FaultInjector, RateLimiter, header_latency_ms, injected_error
+from aoai_nb.emulator.images import ImageStore
+from aoai_nb.emulator.payloads import Upload, read_json, read_multipart
+from aoai_nb.emulator.safety import ContentFilter, FilterTriggers, parse_filter_header
+from aoai_nb.emulator.wire import AzureError, dumps, invalid_request, simple_error
+
+log = logging.getLogger("aoai_nb.emulator")
+T = TypeVar("T")
+_END = object()
+ENGINE_THREADS = 16  # engine calls run in worker threads, at most this many at once
+
+CAPABILITY_ENGINE: dict[str, str] = {
+    "chat": "chat",
+    "completions": "completion",
+    "embeddings": "embedding",
+    "images": "image",
+    "transcription": "transcription",
+    "speech": "speech",
+}
+MULTIPART_ROUTES = frozenset({"audio/transcriptions", "audio/translations"})
+
+
+@dataclass
+class Stats:
+    total: int = 0
+    by_route: Counter[str] = field(default_factory=Counter)
+    by_deployment: Counter[str] = field(default_factory=Counter)
+    by_status: Counter[str] = field(default_factory=Counter)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "total": self.total,
+            "by_route": dict(self.by_route),
+            "by_deployment": dict(self.by_deployment),
+            "by_status": dict(self.by_status),
+        }
+
+
+@dataclass
+class Call:
+    """One API request that passed the gateway checks."""
+
+    request: Request
+    route: str
+    v1: bool
+    api_version: str
+    deployment: Deployment
+    engines: EngineSet
+    body: dict[str, Any]
+    upload: Upload | None
+    triggers: FilterTriggers
+    first_token_ms: float
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def engine_name(self) -> str:
+        return str(getattr(self.engines, CAPABILITY_ENGINE[self.deployment.capability]).name)
+
+
+def json_response(call: Call, obj: Any, status: int = 200) -> Response:
+    return Response(dumps(obj), status, headers=call.headers, media_type="application/json")
+
+
+def engine_unavailable(exc: EngineUnavailable) -> AzureError:
+    """503 (with ``x-should-retry: false``: retrying cannot install a package)."""
+    return simple_error(503, "EngineUnavailable", str(exc), {"x-should-retry": "false"})
+
+
+class Runtime:
+    def __init__(
+        self,
+        config: EmulatorConfig,
+        api_key: str,
+        auth: bool,
+        engine: EngineKind,
+        engines: EngineSet | None = None,
+    ) -> None:
+        self.config = dataclasses.replace(config, fault_rates=dict(config.fault_rates))  # controls mutate it
+        self.api_key = api_key
+        self.auth = auth
+        self.engine_kind = engine
+        self._engine_sets: dict[str, EngineSet] = {"default": engines or load_engine_set(engine)}
+        self.registry = policy.DeploymentRegistry(config.deployments)
+        self.faults = FaultInjector(config.fault_rates, config.fault_seed)
+        self.limiter = RateLimiter()
+        self.filter = ContentFilter(self._engine_sets["default"].moderation, config.filter_heuristic)
+        self.images = ImageStore(config.image_cache)
+        self.stats = Stats()
+        self.threads = anyio.CapacityLimiter(ENGINE_THREADS)
+
+    # --- engines -----------------------------------------------------------------------------------------
+
+    def engines_for(self, deployment: Deployment) -> EngineSet:
+        kind = deployment.engine
+        if kind not in self._engine_sets:
+            try:
+                self._engine_sets[kind] = load_engine_set(kind)  # type: ignore[arg-type]
+            except EngineUnavailable as exc:
+                raise engine_unavailable(exc) from None
+        return self._engine_sets[kind]
+
+    def engine_names(self) -> dict[str, dict[str, str]]:
+        return {kind: engines.names() for kind, engines in self._engine_sets.items()}
+
+    async def run(self, func: Callable[..., T], *args: Any) -> T:
+        """Call an engine in a worker thread, turning its exceptions into Azure errors."""
+        try:
+            return await anyio.to_thread.run_sync(func, *args, limiter=self.threads)
+        except EngineInputError as exc:
+            raise invalid_request(str(exc), param=exc.param) from None
+        except EngineUnavailable as exc:
+            raise engine_unavailable(exc) from None
+
+    async def iterate(self, items: Iterator[T]) -> AsyncGenerator[T, None]:
+        """Bridge a blocking engine iterator item by item (nothing is collected first)."""
+        try:
+            while True:
+                item = await self.run(next, items, _END)
+                if item is _END:
+                    return
+                yield item
+        finally:
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()
+
+    # --- the gateway ---------------------------------------------------------------------------------------
+
+    async def begin(self, request: Request, route: str, v1: bool) -> Call:
+        self.stats.total += 1
+        self.stats.by_route[route] += 1
+        query = request.query_params
+        headers = request.headers
+        if v1:
+            policy.check_auth(headers, self.api_key, self.auth)
+            api_version = policy.check_v1_api_version(query)
+        else:
+            api_version = policy.classic_api_version(query)
+            policy.check_auth(headers, self.api_key, self.auth)
+            policy.check_classic_api_version(api_version)
+        deployment = None if v1 else self.registry.for_route(request.path_params["deployment"], route)
+        upload = None
+        if route in MULTIPART_ROUTES:
+            body, upload = await read_multipart(request, self.config.max_audio_bytes)
+        else:
+            body = await read_json(request, self.config.max_json_bytes, allow_form=route == "audio/speech")
+        if deployment is None:
+            model = body.get("model")
+            if not isinstance(model, str) or not model:
+                raise invalid_request(
+                    "Missing required parameter: 'model' (on /openai/v1 it names the "
+                    "deployment, e.g. 'gpt-4o-mini').",
+                    param="model",
+                    code="missing_required_parameter",
+                )
+            deployment = self.registry.for_route(model, route)
+        self.stats.by_deployment[deployment.name] += 1
+        engines = self.engines_for(deployment)
+        call = Call(
+            request,
+            route,
+            v1,
+            api_version,
+            deployment,
+            engines,
+            body,
+            upload,
+            parse_filter_header(headers),
+            self.config.first_token_ms + header_latency_ms(headers),
+        )
+        call.headers["x-aoai-nb-engine"] = call.engine_name()
+        await self._inject_fault(call)
+        return call
+
+    def charge(self, call: Call, tokens: int) -> None:
+        """Count the request against the deployment's TPM/RPM window (raises the 429)."""
+        quota = self.limiter.acquire(
+            call.deployment, tokens, policy.QUOTA_OPERATIONS[call.route], call.api_version
+        )
+        if quota is not None:
+            call.headers.update(quota.headers())
+
+    async def _inject_fault(self, call: Call) -> None:
+        fault = self.faults.pick(call.request.headers)
+        if fault is None:
+            return
+        if fault == "timeout":
+            await anyio.sleep(self.config.fault_timeout_seconds)
+            return
+        if fault == "disconnect":
+            raise Disconnect()
+        retry_after = self.config.fault_retry_after_ms
+        raw = call.request.headers.get("x-aoai-nb-retry-after-ms")
+        if raw is not None:
+            if not raw.strip().isdigit() or not 1 <= int(raw) <= 120_000:
+                raise invalid_request(
+                    f"Header x-aoai-nb-retry-after-ms must be between 1 and 120000, not {raw!r}.",
+                    param="x-aoai-nb-retry-after-ms",
+                )
+            retry_after = int(raw)
+        raise injected_error(int(fault), policy.QUOTA_OPERATIONS[call.route], call.api_version, retry_after)
+
+    async def before_output(self, call: Call) -> None:
+        if call.first_token_ms > 0:
+            await anyio.sleep(call.first_token_ms / 1000)
+
+
+class Disconnect(Exception):
+    """Close the connection without any response (x-aoai-nb-fault: disconnect)."""

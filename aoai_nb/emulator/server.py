@@ -1,0 +1,167 @@
+"""The in-process emulator: uvicorn serving the app from a background thread on a loopback port."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import socket
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from aoai_nb.emulator.config import EmulatorConfig
+from aoai_nb.emulator.engines import EngineKind, EngineSet
+
+START_TIMEOUT_SECONDS = 30.0
+
+
+class Emulator:
+    """An Azure OpenAI emulator on ``http://host:port``; ``start()`` returns once it accepts requests.
+
+    >>> with Emulator(engine="scripted") as emu:          # doctest: +SKIP
+    ...     client = AzureOpenAI(azure_endpoint=emu.url, api_key=emu.api_key, api_version="2024-10-21")
+    """
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        api_key: str | None = None,
+        auth: bool = True,
+        engine: EngineKind = "auto",
+        config: None | str | Path | EmulatorConfig = None,
+        *,
+        engines: EngineSet | None = None,
+        log_level: str = "warning",
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.api_key = api_key or secrets.token_hex(16)
+        self.auth = auth
+        self.engine: EngineKind = engine
+        if config is None:
+            config = EmulatorConfig.default()
+        elif not isinstance(config, EmulatorConfig):
+            config = EmulatorConfig.from_file(config)
+        self.config = config
+        self._engines = engines
+        self._log_level = log_level
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+        self._socket: socket.socket | None = None
+
+    def __repr__(self) -> str:  # never shows the key
+        state = "running" if self.running else "stopped"
+        return f"<Emulator {self.url} engine={self.engine} {state}>"
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    def start(self) -> Emulator:
+        if self.running:
+            return self
+        import uvicorn
+
+        from aoai_nb.emulator.app import create_app
+        from aoai_nb.emulator.runtime import Runtime
+
+        runtime = Runtime(self.config, self.api_key, self.auth, self.engine, self._engines)
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        sock = socket.socket(
+            family, socket.SOCK_STREAM, socket.IPPROTO_TCP
+        )  # TCP proto: asyncio sets NODELAY
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((self.host, self.port))
+        except OSError:
+            sock.close()
+            raise
+        self.port = sock.getsockname()[1]
+        self._socket = sock
+        config = uvicorn.Config(
+            create_app(runtime),
+            log_level=self._log_level,
+            access_log=False,
+            lifespan="off",
+            http="h11",
+            ws="none",
+            timeout_graceful_shutdown=2,
+            server_header=False,
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(
+            target=self._server.run,
+            kwargs={"sockets": [sock]},
+            name=f"aoai-nb-emulator:{self.port}",
+            daemon=True,
+        )
+        self._thread.start()
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"The emulator did not start on {self.url}; see the log above.")
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+        if self._socket is not None:
+            self._socket.close()
+            self._socket = None
+        self._server = None
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    # --- the emulator's own endpoints ------------------------------------------------------------------------
+
+    def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(
+            f"{self.url}{path}",
+            data=data,
+            method=method,
+            headers={"api-key": self.api_key, "content-type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                result: dict[str, Any] = json.loads(response.read())
+                return result
+        except urllib.error.HTTPError as exc:
+            with exc:
+                detail = json.loads(exc.read() or b"{}").get("error", {}).get("message", exc.reason)
+            raise ValueError(f"The emulator refused {method} {path}: {detail}") from None
+
+    def status(self) -> dict[str, Any]:
+        """Engines, deployments, faults, latency, content filter and request counts (GET /aoai-nb/status)."""
+        return self._call("GET", "/aoai-nb/status")
+
+    def reset_stats(self) -> dict[str, Any]:
+        return self._call("POST", "/aoai-nb/reset-stats", {})
+
+    def set_controls(self, **controls: Any) -> dict[str, Any]:
+        """Change teaching controls while running (POST /aoai-nb/controls), e.g.
+        ``set_controls(fault_rates={429: 0.5}, limits={"gpt-4o-mini": {"rpm": 3}})``; returns the new status."""
+        if "fault_rates" in controls:
+            controls["fault_rates"] = {str(k): v for k, v in controls["fault_rates"].items()}
+        return self._call("POST", "/aoai-nb/controls", controls)

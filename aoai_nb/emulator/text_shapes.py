@@ -1,0 +1,127 @@
+"""Response shapes for chat and legacy completions: choices, logprobs, usage and stream chunks."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from aoai_nb.emulator.engines.base import Finish, TextDelta, TokenLogprob
+from aoai_nb.emulator.wire import make_id
+
+SYSTEM_FINGERPRINT = "fp_aoai_nb_emulator"
+
+
+@dataclass(frozen=True)
+class Head:
+    """What every chunk of one response shares."""
+
+    id: str
+    object: str
+    model: str
+    created: int = field(default_factory=lambda: int(time.time()))
+
+    @classmethod
+    def new(cls, prefix: str, obj: str, model: str) -> Head:
+        return cls(make_id(prefix), obj, model)
+
+    def chunk(self, choices: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+        return {
+            "choices": choices,
+            "created": self.created,
+            "id": self.id,
+            "model": self.model,
+            "object": self.object,
+            "system_fingerprint": SYSTEM_FINGERPRINT,
+            **extra,
+        }
+
+
+def annotation_chunk(prompt_filter_results: list[dict[str, Any]]) -> dict[str, Any]:
+    """The first event of every Azure stream: no choices, empty id/model/object, the prompt's filter results."""
+    return {
+        "choices": [],
+        "created": 0,
+        "id": "",
+        "model": "",
+        "object": "",
+        "prompt_filter_results": prompt_filter_results,
+    }
+
+
+@dataclass
+class Generated:
+    """One choice, collected (non-streaming)."""
+
+    deltas: list[TextDelta]
+    finish: Finish
+
+    @property
+    def text(self) -> str:
+        return "".join(d.text for d in self.deltas)
+
+    @property
+    def logprobs(self) -> list[TokenLogprob]:
+        return [lp for d in self.deltas for lp in d.logprobs]
+
+
+def collect(items: Iterator[TextDelta | Finish]) -> Generated:
+    """Exhaust one engine generation (runs in a worker thread)."""
+    deltas: list[TextDelta] = []
+    for item in items:
+        if isinstance(item, Finish):
+            return Generated(deltas, item)
+        deltas.append(item)
+    raise RuntimeError("engine generation ended without a Finish item")
+
+
+def usage(prompt_tokens: int, completion_tokens: int) -> dict[str, Any]:
+    return {
+        "completion_tokens": completion_tokens,
+        "prompt_tokens": prompt_tokens,
+        "total_tokens": prompt_tokens + completion_tokens,
+        "completion_tokens_details": {"reasoning_tokens": 0},
+        "prompt_tokens_details": {"cached_tokens": 0},
+    }
+
+
+def _token(token: str, logprob: float) -> dict[str, Any]:
+    return {"token": token, "logprob": logprob, "bytes": list(token.encode("utf-8"))}
+
+
+def chat_logprobs(tokens: list[TokenLogprob], top: int) -> dict[str, Any]:
+    content = [
+        {**_token(t.token, t.logprob), "top_logprobs": [_token(tok, lp) for tok, lp in t.top[:top]]}
+        for t in tokens
+    ]
+    return {"content": content, "refusal": None}
+
+
+def completion_logprobs(tokens: list[TokenLogprob], top: int, offset: int) -> dict[str, Any]:
+    offsets = []
+    for t in tokens:
+        offsets.append(offset)
+        offset += len(t.token)
+    return {
+        "tokens": [t.token for t in tokens],
+        "token_logprobs": [t.logprob for t in tokens],
+        "top_logprobs": [dict(t.top[:top]) for t in tokens],
+        "text_offset": offsets,
+    }
+
+
+def tool_calls(finish: Finish) -> list[dict[str, Any]]:
+    return [
+        {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
+        for c in finish.tool_calls
+    ]
+
+
+def chat_message(text: str | None, finish: Finish) -> dict[str, Any]:
+    message: dict[str, Any] = {"role": "assistant", "content": text, "refusal": None}
+    if finish.tool_calls:
+        message["tool_calls"] = tool_calls(finish)
+        if not text:
+            message["content"] = None
+    return message

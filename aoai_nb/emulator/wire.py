@@ -1,0 +1,249 @@
+"""Azure OpenAI's shapes on the wire: ids, error bodies, content-filter annotations and SSE framing.
+
+Everything here follows ``shared/docs/azure-openai-wire.md``: where the service's real responses differ from
+the OpenAPI specs (the prompt-filter 400, stream annotations), the wire form wins.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import string
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+CATEGORIES = ("hate", "sexual", "violence", "self_harm")
+SEVERITIES = ("safe", "low", "medium", "high")
+FILTERED_SEVERITIES = frozenset({"medium", "high"})  # Azure's default filter configuration
+PROMPT_FLAGS = ("jailbreak", "indirect_attack", "profanity")
+OUTPUT_FLAGS = ("protected_material_text", "protected_material_code", "profanity")
+_BLOCKING_FLAGS = frozenset(
+    {"jailbreak", "indirect_attack", "protected_material_text", "protected_material_code"}
+)
+_ALPHABET = string.ascii_letters + string.digits
+
+FILTER_DOCS = "https://go.microsoft.com/fwlink/?linkid=2198766"
+PROMPT_FILTERED_MESSAGE = (
+    "The response was filtered due to the prompt triggering Azure OpenAI's content management policy. "
+    "Please modify your prompt and retry. To learn more about our content filtering policies please read our "
+    f"documentation: {FILTER_DOCS}"
+)
+
+
+def new_request_id() -> str:
+    return str(uuid.uuid4())
+
+
+def make_id(prefix: str) -> str:
+    """An id shaped like Azure's, e.g. ``chatcmpl-`` + 29 random letters and digits."""
+    return prefix + "-" + "".join([_ALPHABET[b % 62] for b in secrets.token_bytes(29)])
+
+
+def dumps(obj: Any) -> bytes:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def sse_event(obj: Any) -> bytes:
+    return b"data: " + dumps(obj) + b"\n\n"
+
+
+SSE_DONE = b"data: [DONE]\n\n"
+
+
+# --- errors -------------------------------------------------------------------------------------------------
+
+
+class AzureError(Exception):
+    """An error answered with Azure's status and body; raised anywhere below the routes."""
+
+    def __init__(self, status: int, body: dict[str, Any], headers: Mapping[str, str] | None = None) -> None:
+        super().__init__(f"{status}: {body.get('error', {}).get('message', '')}")
+        self.status = status
+        self.body = body
+        self.headers = dict(headers or {})
+
+
+def simple_error(
+    status: int, code: str, message: str, headers: Mapping[str, str] | None = None
+) -> AzureError:
+    """The two-key form Azure's gateway uses: ``{"error": {"code", "message"}}``."""
+    return AzureError(status, {"error": {"code": code, "message": message}}, headers)
+
+
+def invalid_request(
+    message: str, param: str | None = None, code: str | None = "invalid_value", status: int = 400
+) -> AzureError:
+    """The model service's validation error: ``{"error": {"message", "type", "param", "code"}}``."""
+    body = {"error": {"message": message, "type": "invalid_request_error", "param": param, "code": code}}
+    return AzureError(status, body)
+
+
+def resource_not_found() -> AzureError:
+    return simple_error(404, "404", "Resource not found")
+
+
+def deployment_not_found() -> AzureError:
+    return simple_error(
+        404,
+        "DeploymentNotFound",
+        "The API deployment for this resource does not exist. If you "
+        "created the deployment within the last 5 minutes, please wait a moment and try again.",
+    )
+
+
+def access_denied() -> AzureError:
+    return simple_error(
+        401,
+        "401",
+        "Access denied due to invalid subscription key or wrong API endpoint. Make sure "
+        "to provide a valid key for an active subscription and use a correct regional API endpoint "
+        "for your resource.",
+    )
+
+
+def api_version_not_supported() -> AzureError:
+    return simple_error(400, "BadRequest", "API version not supported")
+
+
+def operation_not_supported(operation: str, model: str) -> AzureError:
+    return simple_error(
+        400,
+        "OperationNotSupported",
+        f"The {operation} operation does not work with the specified "
+        f"model, {model}. Please choose different model and try again. You can learn more about "
+        "which models can be used with each operation here: "
+        "https://go.microsoft.com/fwlink/?linkid=2197993.",
+    )
+
+
+def internal_error() -> AzureError:
+    return simple_error(
+        500,
+        "InternalServerError",
+        "The server had an error processing your request. Sorry about "
+        "that! You can retry your request, or contact us through an Azure support request at: "
+        "https://go.microsoft.com/fwlink/?linkid=2213926 if you keep seeing this error.",
+    )
+
+
+# --- content-filter annotations ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Annotation:
+    """What the content filter found in one text: a severity per category and the detected flags."""
+
+    severities: Mapping[str, str] = field(default_factory=lambda: dict.fromkeys(CATEGORIES, "safe"))
+    detected: frozenset[str] = frozenset()
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.filtered_categories())
+
+    def filtered_categories(self) -> list[str]:
+        hits = [c for c in CATEGORIES if self.severities.get(c, "safe") in FILTERED_SEVERITIES]
+        return hits + sorted(self.detected & _BLOCKING_FLAGS)
+
+    def merged(self, other: Annotation) -> Annotation:
+        worst = {
+            c: max(self.severities.get(c, "safe"), other.severities.get(c, "safe"), key=SEVERITIES.index)
+            for c in CATEGORIES
+        }
+        return Annotation(worst, self.detected | other.detected)
+
+
+SAFE = Annotation()
+
+
+def _categories(annotation: Annotation) -> dict[str, Any]:
+    return {
+        c: {
+            "filtered": annotation.severities.get(c, "safe") in FILTERED_SEVERITIES,
+            "severity": annotation.severities.get(c, "safe"),
+        }
+        for c in CATEGORIES
+    }
+
+
+def _flag(annotation: Annotation, name: str) -> dict[str, bool]:
+    detected = name in annotation.detected
+    return {"filtered": detected and name in _BLOCKING_FLAGS, "detected": detected}
+
+
+def prompt_filter_result(annotation: Annotation, v1: bool = False) -> dict[str, Any]:
+    """``content_filter_results`` for a prompt: the four categories and jailbreak (v1 also requires
+    indirect_attack); profanity only when detected (Azure's default configuration leaves it off)."""
+    result = _categories(annotation)
+    result["jailbreak"] = _flag(annotation, "jailbreak")
+    if v1 or "indirect_attack" in annotation.detected:
+        result["indirect_attack"] = _flag(annotation, "indirect_attack")
+    if "profanity" in annotation.detected:
+        result["profanity"] = _flag(annotation, "profanity")
+    return result
+
+
+def prompt_filter_results(annotations: list[Annotation], v1: bool = False) -> list[dict[str, Any]]:
+    return [
+        {"prompt_index": i, "content_filter_results": prompt_filter_result(a, v1)}
+        for i, a in enumerate(annotations)
+    ]
+
+
+def choice_filter_result(annotation: Annotation) -> dict[str, Any]:
+    """Per-choice ``content_filter_results``: the four categories plus protected material (2024-10-21)."""
+    result: dict[str, Any] = _categories(annotation)
+    result["protected_material_code"] = _flag(annotation, "protected_material_code")
+    result["protected_material_text"] = _flag(annotation, "protected_material_text")
+    if "profanity" in annotation.detected:
+        result["profanity"] = _flag(annotation, "profanity")
+    return result
+
+
+def image_filter_results(annotation: Annotation) -> dict[str, Any]:
+    return _categories(annotation)
+
+
+def image_prompt_filter_results(annotation: Annotation) -> dict[str, Any]:
+    result = _categories(annotation)
+    result["jailbreak"] = _flag(annotation, "jailbreak")
+    result["profanity"] = _flag(annotation, "profanity")
+    return result
+
+
+def prompt_filtered_error(annotation: Annotation) -> AzureError:
+    """The wire form of a blocked prompt (``innererror`` and singular ``content_filter_result``, HTTP 400)."""
+    body = {
+        "error": {
+            "message": PROMPT_FILTERED_MESSAGE,
+            "type": None,
+            "param": "prompt",
+            "code": "content_filter",
+            "status": 400,
+            "innererror": {
+                "code": "ResponsibleAIPolicyViolation",
+                "content_filter_result": prompt_filter_result(annotation),
+            },
+        }
+    }
+    return AzureError(400, body)
+
+
+def image_prompt_filtered_error(annotation: Annotation, revised_prompt: str | None = None) -> AzureError:
+    inner: dict[str, Any] = {
+        "code": "ResponsibleAIPolicyViolation",
+        "content_filter_results": image_prompt_filter_results(annotation),
+    }
+    if revised_prompt:
+        inner["revised_prompt"] = revised_prompt
+    body = {
+        "error": {
+            "code": "content_policy_violation",
+            "inner_error": inner,
+            "message": "Your request was rejected as a result of our safety system. Your prompt may "
+            "contain text that is not allowed by our safety system.",
+            "type": "invalid_request_error",
+        }
+    }
+    return AzureError(400, body)

@@ -1,0 +1,171 @@
+"""Teaching controls: injected faults, SDK retries against them, sliding-window limits, latency, controls."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx2
+import openai
+import pytest
+
+U: Any = [{"role": "user", "content": "hi"}]
+CHAT = "/openai/deployments/gpt-4o-mini/chat/completions"
+V = {"api-version": "2024-10-21"}
+
+
+def _client(emu: Any, **kwargs: Any) -> openai.AzureOpenAI:
+    return openai.AzureOpenAI(azure_endpoint=emu.url, api_key=emu.api_key, api_version="2024-10-21", **kwargs)
+
+
+def test_sdk_retries_injected_429_and_honours_retry_after_ms(make_emulator: Any) -> None:
+    emu = make_emulator()
+    headers = {"x-aoai-nb-fault": "429", "x-aoai-nb-retry-after-ms": "150"}
+    started = time.monotonic()
+    with _client(emu, max_retries=2) as c, pytest.raises(openai.RateLimitError) as info:
+        c.chat.completions.create(model="gpt-4o-mini", messages=U, extra_headers=headers)
+    elapsed = time.monotonic() - started
+    assert elapsed >= 2 * 0.150  # two waits of retry-after-ms (a lower bound, not a timing test)
+    assert info.value.code == "429" and info.value.request_id
+    assert info.value.response.headers["retry-after-ms"] == "150"
+    assert info.value.response.headers["retry-after"] == "1"
+    assert info.value.response.headers["x-aoai-nb-fault"] == "injected 429"
+    requests = emu.status()["requests"]
+    assert requests["by_route"] == {"chat/completions": 3}  # 1 attempt + 2 retries
+    assert requests["by_status"] == {"429": 3}
+
+
+def test_seeded_fault_rate_then_success(make_emulator: Any) -> None:
+    from aoai_nb.emulator.config import EmulatorConfig
+
+    config = EmulatorConfig.default().with_changes(
+        fault_rates={429: 0.5}, fault_seed=3, fault_retry_after_ms=50
+    )
+    emu = make_emulator(config=config)
+    with _client(emu, max_retries=5) as c:
+        for _ in range(4):
+            c.chat.completions.create(model="gpt-4o-mini", messages=U, max_tokens=2)
+    by_status = emu.status()["requests"]["by_status"]
+    assert by_status["200"] == 4
+    assert by_status.get("429", 0) >= 1  # seed 3 rolls at least one 429 in these attempts
+    assert emu.status()["requests"]["total"] == 4 + by_status.get("429", 0)
+
+
+@pytest.mark.parametrize(
+    ("status", "exc_type", "code"),
+    [
+        (408, openai.APIStatusError, "Timeout"),
+        (500, openai.InternalServerError, "InternalServerError"),
+        (502, openai.InternalServerError, "BadGateway"),
+        (503, openai.InternalServerError, "ServiceUnavailable"),
+        (504, openai.InternalServerError, "GatewayTimeout"),
+    ],
+)
+def test_injected_status_maps_to_the_sdk_exception(
+    client: openai.AzureOpenAI, status: int, exc_type: type[Exception], code: str
+) -> None:
+    with pytest.raises(exc_type) as info:
+        client.chat.completions.create(
+            model="gpt-4o-mini", messages=U, extra_headers={"x-aoai-nb-fault": str(status)}
+        )
+    error: Any = info.value
+    assert error.status_code == status and error.code == code and error.request_id
+    assert set(error.body) == {"code", "message"}
+
+
+def test_timeout_fault_trips_the_client_timeout(make_emulator: Any) -> None:
+    emu = make_emulator()
+    emu.set_controls(fault_timeout_seconds=0.6)
+    with _client(emu, max_retries=0, timeout=0.2) as c, pytest.raises(openai.APITimeoutError):
+        c.chat.completions.create(
+            model="gpt-4o-mini", messages=U, extra_headers={"x-aoai-nb-fault": "timeout"}
+        )
+
+
+def test_disconnect_fault_is_a_connection_error(client: openai.AzureOpenAI, emulator: Any) -> None:
+    before = emulator.status()["requests"]["by_status"]
+    with pytest.raises(openai.APIConnectionError):
+        client.chat.completions.create(
+            model="gpt-4o-mini", messages=U, extra_headers={"x-aoai-nb-fault": "disconnect"}
+        )
+    after = emulator.status()["requests"]["by_status"]
+    assert after.get("500", 0) == before.get("500", 0)  # nothing at all was answered
+
+
+def test_requests_per_minute_limit(make_emulator: Any) -> None:
+    emu = make_emulator()
+    emu.set_controls(limits={"gpt-4o-mini": {"rpm": 2}})
+    with httpx2.Client(base_url=emu.url, headers={"api-key": emu.api_key}) as h:
+        body = {"messages": U, "max_tokens": 2}
+        first, second, third = (h.post(CHAT, params=V, json=body) for _ in range(3))
+    assert first.headers["x-ratelimit-remaining-requests"] == "1"
+    assert second.headers["x-ratelimit-remaining-requests"] == "0"
+    assert third.status_code == 429
+    assert third.json()["error"]["code"] == "429"
+    assert "call rate limit" in third.json()["error"]["message"]
+    assert 0 < int(third.headers["retry-after-ms"]) <= 60_000
+    # other deployments are not limited
+    assert emu.status()["deployments"][0]["window"]["requests"] == 2
+
+
+def test_tokens_per_minute_limit_uses_the_estimate(make_emulator: Any) -> None:
+    emu = make_emulator()
+    emu.set_controls(limits={"gpt-4o-mini": {"tpm": 100}})
+    with httpx2.Client(base_url=emu.url, headers={"api-key": emu.api_key}) as h:
+        ok = h.post(CHAT, params=V, json={"messages": U, "max_tokens": 60})
+        limited = h.post(CHAT, params=V, json={"messages": U, "max_tokens": 60})
+        too_big = h.post(CHAT, params=V, json={"messages": U, "max_tokens": 500})
+    assert ok.status_code == 200 and int(ok.headers["x-ratelimit-remaining-tokens"]) < 40
+    assert limited.status_code == 429 and "token rate limit" in limited.json()["error"]["message"]
+    assert limited.headers["retry-after"]
+    assert too_big.status_code == 400 and too_big.json()["error"]["code"] == "tokens_exceed_limit"
+    emu.set_controls(reset_rate_limits=True)
+    assert emu.status()["deployments"][0]["window"] == {"requests": 0, "tokens": 0}
+
+
+def test_latency_controls_are_accepted_and_reported(make_emulator: Any) -> None:
+    emu = make_emulator()
+    status = emu.set_controls(first_token_ms=5, per_token_ms=1)
+    assert status["latency"]["first_token_ms"] == 5 and status["latency"]["per_token_ms"] == 1
+    with _client(emu, max_retries=0) as c:
+        reply = c.chat.completions.create(
+            model="gpt-4o-mini", messages=U, max_tokens=3, extra_headers={"x-aoai-nb-latency-ms": "20"}
+        )
+        assert reply.choices[0].message.content
+        stream = c.chat.completions.create(model="gpt-4o-mini", messages=U, max_tokens=3, stream=True)
+        with stream:
+            assert [chunk for chunk in stream]
+
+
+def test_bad_controls_are_refused_and_change_nothing(make_emulator: Any) -> None:
+    emu = make_emulator()
+    for controls in (
+        {"fault_rates": {"418": 0.5}},
+        {"fault_rates": {"429": 2}},
+        {"latency": 5},
+        {"limits": {"nope": {"rpm": 1}}},
+        {"limits": {"gpt-4o-mini": {"rpm": 0}}},
+        {"first_token_ms": -1},
+        {"fault_rates": {"429": 0.5}, "per_token_ms": "x"},
+    ):
+        with pytest.raises(ValueError, match="refused"):
+            emu.set_controls(**controls)
+    status = emu.status()
+    assert status["faults"]["rates"] == {} and status["latency"]["per_token_ms"] == 0
+
+
+def test_status_requires_the_key_and_reset_clears_counts(emulator: Any, make_emulator: Any) -> None:
+    assert httpx2.get(f"{emulator.url}/aoai-nb/status").status_code == 401
+    emu = make_emulator()
+    with _client(emu, max_retries=0) as c:
+        c.models.list()
+        c.chat.completions.create(model="gpt-4o-mini", messages=U, max_tokens=2)
+    assert emu.status()["requests"]["total"] == 1
+    assert emu.reset_stats()["requests"] == {"total": 0, "by_route": {}, "by_deployment": {}, "by_status": {}}
+
+
+def test_no_auth_accepts_any_key(make_emulator: Any) -> None:
+    emu = make_emulator(auth=False)
+    with openai.AzureOpenAI(azure_endpoint=emu.url, api_key="anything", api_version="2024-10-21") as c:
+        assert c.chat.completions.create(model="gpt-4o-mini", messages=U, max_tokens=2).choices
+    assert repr(emu).startswith("<Emulator http://127.0.0.1:") and emu.api_key not in repr(emu)

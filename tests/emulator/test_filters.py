@@ -1,0 +1,188 @@
+"""The content filter: header triggers for every side and category, the wire forms, and the heuristic."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx2
+import openai
+import pytest
+
+from aoai_nb.emulator.engines import EngineSet, load_engine_set
+from aoai_nb.emulator.wire import PROMPT_FILTERED_MESSAGE
+
+U = [{"role": "user", "content": "Tell me a story"}]
+
+
+def _filter(value: str) -> dict[str, dict[str, str]]:
+    return {"extra_headers": {"x-aoai-nb-filter": value}}
+
+
+@pytest.mark.parametrize("category", ["hate", "sexual", "violence", "self_harm"])
+def test_prompt_filter_is_the_wire_400(client: openai.AzureOpenAI, category: str) -> None:
+    with pytest.raises(openai.BadRequestError) as info:
+        client.chat.completions.create(model="gpt-4o-mini", messages=U, **_filter(f"prompt:{category}=high"))  # type: ignore[arg-type]
+    error = info.value
+    assert error.code == "content_filter" and error.param == "prompt" and error.type is None
+    assert error.request_id
+    body: Any = error.body
+    assert body["message"] == PROMPT_FILTERED_MESSAGE and body["status"] == 400
+    inner = body["innererror"]
+    assert inner["code"] == "ResponsibleAIPolicyViolation"
+    assert inner["content_filter_result"][category] == {"filtered": True, "severity": "high"}
+    others = [c for c in ("hate", "sexual", "violence", "self_harm") if c != category]
+    assert all(inner["content_filter_result"][c] == {"filtered": False, "severity": "safe"} for c in others)
+    assert inner["content_filter_result"]["jailbreak"] == {"filtered": False, "detected": False}
+
+
+def test_jailbreak_blocks_the_prompt(v1: openai.OpenAI) -> None:
+    with pytest.raises(openai.BadRequestError) as info:
+        v1.chat.completions.create(model="gpt-4o-mini", messages=U, **_filter("prompt:jailbreak"))  # type: ignore[arg-type]
+    body: Any = info.value.body
+    assert body["innererror"]["content_filter_result"]["jailbreak"] == {"filtered": True, "detected": True}
+
+
+def test_low_severity_is_annotated_not_filtered(client: openai.AzureOpenAI) -> None:
+    reply = client.chat.completions.create(
+        model="gpt-4o-mini",
+        messages=U,
+        max_tokens=5,  # type: ignore[arg-type]
+        **_filter("prompt:violence=low, output:hate=low, output:profanity"),
+    )
+    prompt = (reply.model_extra or {})["prompt_filter_results"][0]["content_filter_results"]
+    assert prompt["violence"] == {"filtered": False, "severity": "low"}
+    choice = reply.choices[0]
+    assert choice.finish_reason != "content_filter"
+    results = (choice.model_extra or {})["content_filter_results"]
+    assert results["hate"] == {"filtered": False, "severity": "low"}
+    assert results["profanity"] == {"filtered": False, "detected": True}
+
+
+def test_output_filter_is_a_200_with_finish_reason_content_filter(client: openai.AzureOpenAI) -> None:
+    reply = client.chat.completions.create(
+        model="gpt-4o-mini",
+        messages=U,
+        max_tokens=20,  # type: ignore[arg-type]
+        **_filter("output:sexual=medium"),
+    )
+    choice = reply.choices[0]
+    assert choice.finish_reason == "content_filter"
+    assert choice.message.content is None
+    assert (choice.model_extra or {})["content_filter_results"]["sexual"] == {
+        "filtered": True,
+        "severity": "medium",
+    }
+
+
+def test_protected_material_filters_the_output(client: openai.AzureOpenAI) -> None:
+    reply = client.completions.create(
+        model="gpt-35-turbo-instruct",
+        prompt="def quicksort",
+        max_tokens=8,
+        **_filter("output:protected_material_code"),
+    )  # type: ignore[arg-type]
+    choice = reply.choices[0]
+    assert choice.finish_reason == "content_filter" and choice.text == ""
+    results = (choice.model_extra or {})["content_filter_results"]
+    assert results["protected_material_code"] == {"filtered": True, "detected": True}
+
+
+def test_stream_stops_at_the_filtered_chunk(raw: httpx2.Client) -> None:
+    body = {"messages": U, "max_tokens": 30, "stream": True}
+    with raw.stream(
+        "POST",
+        "/openai/deployments/gpt-4o-mini/chat/completions",
+        params={"api-version": "2024-10-21"},
+        json=body,
+        headers={"x-aoai-nb-filter": "output:violence=high"},
+    ) as response:
+        events = [b[len("data: ") :] for b in response.read().decode().split("\n\n") if b]
+    assert events[-1] == "[DONE]"
+    chunks = [json.loads(e) for e in events[:-1]]
+    content = [c for c in chunks[2:-1]]
+    assert len(content) == 2  # two deltas go out, then the filter fires
+    last = chunks[-1]["choices"][0]
+    assert last["finish_reason"] == "content_filter" and last["delta"] == {}
+    assert last["content_filter_results"]["violence"] == {"filtered": True, "severity": "high"}
+
+
+def test_prompt_filter_while_streaming_is_a_plain_400(client: openai.AzureOpenAI) -> None:
+    with pytest.raises(openai.BadRequestError) as info:
+        client.chat.completions.create(
+            model="gpt-4o-mini",
+            messages=U,
+            stream=True,  # type: ignore[arg-type]
+            **_filter("prompt:self_harm=medium"),
+        )
+    assert info.value.code == "content_filter"
+
+
+def test_image_prompt_filter_is_content_policy_violation(client: openai.AzureOpenAI) -> None:
+    with pytest.raises(openai.BadRequestError) as info:
+        client.images.generate(model="dall-e-3", prompt="a cat", **_filter("prompt:violence=high"))  # type: ignore[arg-type]
+    body: Any = info.value.body
+    assert info.value.code == "content_policy_violation"
+    assert body["inner_error"]["code"] == "ResponsibleAIPolicyViolation"
+    assert body["inner_error"]["content_filter_results"]["violence"] == {"filtered": True, "severity": "high"}
+
+
+def test_image_output_filter(client: openai.AzureOpenAI) -> None:
+    with pytest.raises(openai.BadRequestError) as info:
+        client.images.generate(model="dall-e-3", prompt="a cat", **_filter("output:hate=high"))  # type: ignore[arg-type]
+    assert info.value.code == "contentFilter"
+
+
+class KeywordModeration:
+    """Flags 'kaboom' as high violence: a fake you can check in your head."""
+
+    name = "keyword-test"
+
+    def score(self, texts: list[str]) -> list[dict[str, Any]]:
+        return [{"violence": "high" if "kaboom" in t.lower() else "safe"} for t in texts]
+
+
+def test_heuristic_scores_prompts_and_can_be_switched_off(make_emulator: Any) -> None:
+    scripted = load_engine_set("scripted")
+    engines = EngineSet(
+        scripted.chat,
+        scripted.completion,
+        scripted.embedding,
+        scripted.image,
+        scripted.transcription,
+        scripted.speech,
+        moderation=KeywordModeration(),
+    )
+    emu = make_emulator(engines=engines)
+    assert emu.status()["content_filter"]["moderation_engine"] == "keyword-test"
+    messages: Any = [{"role": "user", "content": "Kaboom goes the bridge"}]
+    with openai.AzureOpenAI(
+        azure_endpoint=emu.url, api_key=emu.api_key, api_version="2024-10-21", max_retries=0
+    ) as c:
+        with pytest.raises(openai.BadRequestError) as info:
+            c.chat.completions.create(model="gpt-4o-mini", messages=messages)
+        assert info.value.code == "content_filter"
+        ok = c.chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": "hello"}], max_tokens=4
+        )
+        assert ok.choices[0].finish_reason != "content_filter"
+        emu.set_controls(filter_heuristic=False)
+        passed = c.chat.completions.create(model="gpt-4o-mini", messages=messages, max_tokens=4)
+        assert passed.choices[0].message.content
+
+
+def test_low_output_severity_is_annotated_on_every_stream_chunk(raw: httpx2.Client) -> None:
+    body = {"messages": U, "max_tokens": 4, "stream": True}
+    with raw.stream(
+        "POST",
+        "/openai/deployments/gpt-4o-mini/chat/completions",
+        params={"api-version": "2024-10-21"},
+        json=body,
+        headers={"x-aoai-nb-filter": "output:self_harm=low"},
+    ) as response:
+        events = [b[len("data: ") :] for b in response.read().decode().split("\n\n") if b]
+    content = [json.loads(e)["choices"][0] for e in events[2:-2]]
+    assert content and all(
+        c["content_filter_results"]["self_harm"] == {"filtered": False, "severity": "low"} for c in content
+    )
+    assert json.loads(events[-2])["choices"][0]["finish_reason"] != "content_filter"
