@@ -26,8 +26,8 @@ run: install  ## execute every notebook headless and write a report
 	$(BIN)/aoai-nb run
 
 lint: install
-	$(BIN)/ruff check aoai_nb tests benchmarks
-	$(BIN)/ruff format --check aoai_nb tests benchmarks
+	$(BIN)/ruff check aoai_nb tests benchmarks notebooks
+	$(BIN)/ruff format --check aoai_nb tests benchmarks notebooks
 	$(BIN)/mypy
 
 test: lint  ## install what the tests need, then lint, type-check and run the whole suite

@@ -137,7 +137,7 @@ class Settings:
             ("endpoint", self.endpoint or "(none: the local emulator)"),
             ("api_key", "(set)" if self.api_key is not None else "(not set)"),
             ("api_version", self.api_version),
-            ("auth", f"{self.auth} -> {self.resolved_auth}"),
+            ("auth", "the emulator's key" if self.uses_emulator else f"{self.auth} -> {self.resolved_auth}"),
             ("flavour", self.flavour),
             ("http_log", self.http_log),
         ]
