@@ -14,10 +14,30 @@ __version__ = "0.1.0"
 # public name -> module that defines it
 _EXPORTS: dict[str, str] = {
     "ConfigError": "aoai_nb.config",
+    "DoctorReport": "aoai_nb.doctor",
+    "EmbeddingBatchError": "aoai_nb.embeddings",
+    "ErrorReport": "aoai_nb.errors",
+    "FilterReport": "aoai_nb.filters",
+    "SemanticIndex": "aoai_nb.semantic_index",
     "Settings": "aoai_nb.config",
+    "StreamResult": "aoai_nb.display.live",
+    "UsageTracker": "aoai_nb.usage",
+    "chat_widget": "aoai_nb.widget",
+    "cosine_similarity": "aoai_nb.similarity",
+    "doctor": "aoai_nb.doctor",
+    "embed": "aoai_nb.embeddings",
+    "explain": "aoai_nb.errors",
     "load_settings": "aoai_nb.config",
     "make_async_client": "aoai_nb.client",
     "make_client": "aoai_nb.client",
+    "plot_projection": "aoai_nb.embedding_plots",
+    "rank": "aoai_nb.similarity",
+    "show": "aoai_nb.display",
+    "similarity_heatmap": "aoai_nb.embedding_plots",
+    "similarity_matrix": "aoai_nb.similarity",
+    "stream": "aoai_nb.display",
+    "usage_table": "aoai_nb.usage",
+    "view": "aoai_nb.display",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -25,6 +45,16 @@ __all__ = sorted(_EXPORTS)
 if TYPE_CHECKING:  # pragma: no cover
     from aoai_nb.client import make_async_client, make_client
     from aoai_nb.config import ConfigError, Settings, load_settings
+    from aoai_nb.display import show, stream, view
+    from aoai_nb.display.live import StreamResult
+    from aoai_nb.embedding_plots import plot_projection, similarity_heatmap
+    from aoai_nb.embeddings import EmbeddingBatchError, embed
+    from aoai_nb.errors import ErrorReport, explain
+    from aoai_nb.filters import FilterReport
+    from aoai_nb.semantic_index import SemanticIndex
+    from aoai_nb.similarity import cosine_similarity, rank, similarity_matrix
+    from aoai_nb.usage import UsageTracker, usage_table
+    from aoai_nb.widget import chat_widget
 
 
 def __getattr__(name: str) -> Any:
