@@ -71,8 +71,6 @@ def make_client(
     Explicit arguments win over the environment, which wins over a ``.env`` file. ``credential`` is any
     ``azure.identity`` credential (``DefaultAzureCredential()`` when omitted and auth resolves to Entra ID).
     """
-    import openai
-
     s = resolve_settings(
         settings,
         endpoint=endpoint,
@@ -84,25 +82,10 @@ def make_client(
         environ=environ,
         dotenv=dotenv,
     )
-    endpoint_url, key, token_provider = _credentials(s, credential, environ, is_async=False)
-    options: dict[str, Any] = {"max_retries": max_retries}
-    if timeout is not None:
-        options["timeout"] = timeout
-    from aoai_nb.http_logging import event_hooks
-
-    hooks = event_hooks(s.http_log)
-    if hooks:
-        options["http_client"] = openai.DefaultHttpx2Client(event_hooks=hooks)
-    if s.flavour == "v1":
-        return openai.OpenAI(base_url=f"{endpoint_url}/openai/v1/", api_key=token_provider or key, **options)
-    if token_provider is not None:
-        return openai.AzureOpenAI(
-            azure_endpoint=endpoint_url,
-            api_version=s.api_version,
-            azure_ad_token_provider=token_provider,
-            **options,
-        )
-    return openai.AzureOpenAI(azure_endpoint=endpoint_url, api_version=s.api_version, api_key=key, **options)
+    client: openai.AzureOpenAI | openai.OpenAI = _build(
+        s, credential, max_retries, timeout, environ, is_async=False
+    )
+    return client
 
 
 def make_async_client(
@@ -121,8 +104,6 @@ def make_async_client(
     dotenv: bool | str | Path = True,
 ) -> openai.AsyncAzureOpenAI | openai.AsyncOpenAI:
     """The asynchronous twin of ``make_client``; Entra ID uses ``azure.identity.aio`` credentials and provider."""
-    import openai
-
     s = resolve_settings(
         settings,
         endpoint=endpoint,
@@ -134,29 +115,40 @@ def make_async_client(
         environ=environ,
         dotenv=dotenv,
     )
-    endpoint_url, key, token_provider = _credentials(s, credential, environ, is_async=True)
+    client: openai.AsyncAzureOpenAI | openai.AsyncOpenAI = _build(
+        s, credential, max_retries, timeout, environ, is_async=True
+    )
+    return client
+
+
+def _build(
+    s: Settings,
+    credential: Any,
+    max_retries: int,
+    timeout: float | None,
+    environ: Mapping[str, str] | None,
+    *,
+    is_async: bool,
+) -> Any:
+    """The SDK client class for (flavour, sync/async), with auth, retries, timeout and HTTP logging applied."""
+    import openai
+
+    from aoai_nb.http_logging import async_event_hooks, event_hooks
+
+    endpoint_url, key, token_provider = _credentials(s, credential, environ, is_async=is_async)
     options: dict[str, Any] = {"max_retries": max_retries}
     if timeout is not None:
         options["timeout"] = timeout
-    from aoai_nb.http_logging import async_event_hooks
-
-    hooks = async_event_hooks(s.http_log)
+    hooks = (async_event_hooks if is_async else event_hooks)(s.http_log)
     if hooks:
-        options["http_client"] = openai.DefaultAsyncHttpx2Client(event_hooks=hooks)
+        http_client = openai.DefaultAsyncHttpx2Client if is_async else openai.DefaultHttpx2Client
+        options["http_client"] = http_client(event_hooks=hooks)
     if s.flavour == "v1":
-        return openai.AsyncOpenAI(
-            base_url=f"{endpoint_url}/openai/v1/", api_key=token_provider or key, **options
-        )
-    if token_provider is not None:
-        return openai.AsyncAzureOpenAI(
-            azure_endpoint=endpoint_url,
-            api_version=s.api_version,
-            azure_ad_token_provider=token_provider,
-            **options,
-        )
-    return openai.AsyncAzureOpenAI(
-        azure_endpoint=endpoint_url, api_version=s.api_version, api_key=key, **options
-    )
+        v1_class = openai.AsyncOpenAI if is_async else openai.OpenAI
+        return v1_class(base_url=f"{endpoint_url}/openai/v1/", api_key=token_provider or key, **options)
+    azure_class = openai.AsyncAzureOpenAI if is_async else openai.AzureOpenAI
+    auth = {"azure_ad_token_provider": token_provider} if token_provider is not None else {"api_key": key}
+    return azure_class(azure_endpoint=endpoint_url, api_version=s.api_version, **auth, **options)
 
 
 def _credentials(
