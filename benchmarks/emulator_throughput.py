@@ -2,11 +2,13 @@
 
     python benchmarks/emulator_throughput.py [--requests 600] [--levels 1 8 32] [--rounds 3]
 
-Both endpoints run in one in-process server (uvicorn h11 + Starlette + the emulator's Gateway, loopback only).
-The bare endpoint returns the bytes of a real chat completion without doing anything else: it is the floor
-that the HTTP stack alone allows. The client (httpx2, async) runs in the same Python process, so client and
-server share the GIL and the machine's cores; the ratio chat/floor is the figure to read. Floor and chat run
-in alternating slices so that load from other processes affects both alike.
+In-process servers (uvicorn h11 + Starlette + the emulator's Gateway, loopback only). The bare endpoint returns
+the bytes of a real chat completion without doing anything else: it is the floor that the HTTP stack alone
+allows. Chat is measured twice, on two servers: with the scripted chat engine called in a worker thread
+(``instant = False``, what every engine gets by default) and on the event loop (``instant = True``, the
+engine's declaration that it never blocks). The client (httpx2, async) runs in the same Python process, so
+client and servers share the GIL and the machine's cores; the ratio chat/floor is the figure to read. The
+three endpoints run in alternating slices so that load from other processes affects them alike.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import platform
 import socket
 import statistics
@@ -29,6 +32,7 @@ from starlette.routing import Route
 
 from aoai_nb.emulator.app import create_app
 from aoai_nb.emulator.config import EmulatorConfig
+from aoai_nb.emulator.engines import load_engine_set
 from aoai_nb.emulator.runtime import Runtime
 
 KEY = "benchmark-key"
@@ -36,8 +40,10 @@ CHAT = "/openai/deployments/gpt-4o-mini/chat/completions?api-version=2024-10-21"
 BODY = {"messages": [{"role": "user", "content": "Say hello to the workshop"}], "max_tokens": 16}
 
 
-def serve() -> tuple[uvicorn.Server, threading.Thread, int, socket.socket, Any]:
-    runtime = Runtime(EmulatorConfig.default(), KEY, True, "scripted")
+def serve(instant: bool) -> tuple[uvicorn.Server, threading.Thread, int, socket.socket, Any]:
+    engines = load_engine_set("scripted")
+    engines.chat.instant = instant  # type: ignore[attr-defined]  # the attribute the HTTP layer reads
+    runtime = Runtime(EmulatorConfig.default(), KEY, True, "scripted", engines)
     app: Any = create_app(runtime)
     sample: dict[str, bytes] = {}
 
@@ -94,20 +100,23 @@ def summary(latencies: list[float], elapsed: float) -> dict[str, float]:
     }
 
 
-def measure(port: int, clients: int, total: int, rounds: int) -> dict[str, dict[str, float]]:
-    """Alternate floor and chat in ``rounds`` slices, so drifting machine load hits both alike."""
-    collected: dict[str, tuple[list[float], float]] = {"floor": ([], 0.0), "chat": ([], 0.0)}
+def measure(
+    targets: dict[str, tuple[int, str]], clients: int, total: int, rounds: int
+) -> dict[str, dict[str, float]]:
+    """Alternate the targets (name -> port, path) in ``rounds`` slices, so drifting load hits all alike."""
+    collected: dict[str, tuple[list[float], float]] = {name: ([], 0.0) for name in targets}
     for _ in range(rounds):
-        for name, path in (("floor", "/bench/bare"), ("chat", CHAT)):
+        for name, (port, path) in targets.items():
             latencies, elapsed = asyncio.run(level(port, path, clients, total // rounds))
             previous, spent = collected[name]
             collected[name] = (previous + latencies, spent + elapsed)
     return {name: summary(*values) for name, values in collected.items()}
 
 
-async def asgi_cost(app: Any, path: str, count: int) -> float:
-    """Milliseconds of server work per request, calling the ASGI app directly (no socket, no HTTP parsing)."""
-    body = json.dumps(BODY).encode()
+async def asgi_cost(app: Any, path: str, count: int, stream: bool = False) -> float:
+    """Milliseconds of server work per request, calling the ASGI app directly (no socket, no HTTP parsing).
+    ``stream``: a streamed chat of the same 16 tokens (the scope says ASGI spec 2.3, as uvicorn's h11)."""
+    body = json.dumps({**BODY, "stream": True} if stream else BODY).encode()
     route, _, query = path.partition("?")
     headers = [
         (b"api-key", KEY.encode()),
@@ -116,7 +125,7 @@ async def asgi_cost(app: Any, path: str, count: int) -> float:
     ]
     scope = {
         "type": "http",
-        "asgi": {"version": "3.0"},
+        "asgi": {"version": "3.0", "spec_version": "2.3"},
         "http_version": "1.1",
         "method": "POST",
         "scheme": "http",
@@ -128,8 +137,12 @@ async def asgi_cost(app: Any, path: str, count: int) -> float:
         "server": ("127.0.0.1", 80),
         "client": ("127.0.0.1", 1),
     }
+    received: list[bool] = []
 
     async def receive() -> dict[str, Any]:
+        if received:  # the body was read: the next message would be the client leaving, which never comes
+            await asyncio.Event().wait()
+        received.append(True)
         return {"type": "http.request", "body": body, "more_body": False}
 
     async def send(message: Any) -> None:
@@ -138,6 +151,7 @@ async def asgi_cost(app: Any, path: str, count: int) -> float:
 
     started = time.perf_counter()
     for _ in range(count):
+        received.clear()
         await app(dict(scope), receive, send)
     return (time.perf_counter() - started) / count * 1000
 
@@ -146,33 +160,50 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=600, help="requests per endpoint and level")
     parser.add_argument("--levels", type=int, nargs="+", default=[1, 8, 32])
-    parser.add_argument("--rounds", type=int, default=3, help="alternating floor/chat slices per level")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating slices per level")
     args = parser.parse_args()
-    server, thread, port, sock, app = serve()
+    threaded = serve(instant=False)
+    instant = serve(instant=True)
+    targets = {
+        "floor": (threaded[2], "/bench/bare"),
+        "chat": (threaded[2], CHAT),
+        "chat-inst": (instant[2], CHAT),
+    }
     print(
-        f"python {platform.python_version()}, {platform.machine()}, {len(__import__('os').sched_getaffinity(0))} "
-        f"cores available, {args.requests} requests per row"
+        f"python {platform.python_version()}, {platform.machine()}, {len(os.sched_getaffinity(0))} cores "
+        f"available, {args.requests} requests per row, load average {_load()}"
     )
-    print(f"{'clients':>7} {'endpoint':<10} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}   chat/floor")
+    print("chat: engine in a worker thread; chat-inst: engine declared instant, called on the event loop")
+    print(f"{'clients':>7} {'endpoint':<10} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}   vs floor")
     try:
         for clients in args.levels:
-            rows = measure(port, clients, args.requests, args.rounds)
-            floor, chat = rows["floor"], rows["chat"]
+            rows = measure(targets, clients, args.requests, args.rounds)
             for name, row in rows.items():
-                ratio = f"   {chat['rps'] / floor['rps']:.0%}" if name == "chat" else ""
+                ratio = f"   {row['rps'] / rows['floor']['rps']:.0%}" if name != "floor" else ""
                 print(
                     f"{clients:>7} {name:<10} {row['rps']:>8.0f} {row['p50']:>8.2f} {row['p99']:>8.2f}{ratio}"
                 )
-        floor_ms = asyncio.run(asgi_cost(app, "/bench/bare", 2000))
-        chat_ms = asyncio.run(asgi_cost(app, CHAT, 2000))
+        costs = {
+            "floor": asyncio.run(asgi_cost(threaded[4], "/bench/bare", 2000)),
+            "chat": asyncio.run(asgi_cost(threaded[4], CHAT, 2000)),
+            "chat-inst": asyncio.run(asgi_cost(instant[4], CHAT, 2000)),
+            "streamed chat": asyncio.run(asgi_cost(threaded[4], CHAT, 500, stream=True)),
+            "streamed chat-inst": asyncio.run(asgi_cost(instant[4], CHAT, 500, stream=True)),
+        }
         print(
-            f"server work per request (ASGI called directly, 2000 sequential): floor {floor_ms:.3f} ms, "
-            f"chat {chat_ms:.3f} ms"
+            "server work per request (ASGI called directly, 2000 sequential, streams 500): "
+            + ", ".join(f"{name} {ms:.3f} ms" for name, ms in costs.items())
         )
+        print(f"load average at the end {_load()}")
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+        for server, thread, _, sock, _ in (threaded, instant):
+            server.should_exit = True
+            thread.join(timeout=10)
+            sock.close()
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
 """The emulator's ASGI application: Azure OpenAI routes (classic and /openai/v1) on Starlette.
 
 ``create_app(runtime)`` wraps the Starlette router in ``Gateway``, which stamps every response - errors and
-404s included - with ``x-request-id``/``apim-request-id`` (one uuid) and ``x-ms-region``, counts statuses, and
-makes sure a genuine bug is answered with Azure's 500 body, never a traceback.
+404s included - with ``x-request-id``/``apim-request-id`` (one uuid) and ``x-ms-region``, counts statuses,
+makes sure a genuine bug is answered with Azure's 500 body, never a traceback, and serves each request in a
+cancel scope that shutdown cancels (the connection is then closed quietly).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import anyio
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -55,13 +57,20 @@ class _NoResponse(Response):
         return None
 
 
-async def _drop_connection(scope: Scope) -> Response:
+async def _abort(scope: Scope) -> bool:
+    """Close the client's connection at once (uvicorn's h11 transport); False when not served that way."""
     abort = scope.get("aoai_nb.abort")
-    if abort is None:  # not served by uvicorn's h11 protocol: the closest we can do is a bodiless 502
-        return Response(status_code=502)
+    if abort is None:
+        return False
     abort()
     for _ in range(3):  # let the event loop run connection_lost, so the server does not answer either
         await asyncio.sleep(0)
+    return True
+
+
+async def _drop_connection(scope: Scope) -> Response:
+    if not await _abort(scope):  # not served by uvicorn's h11 protocol: the closest is a bodiless 502
+        return Response(status_code=502)
     return _NoResponse()
 
 
@@ -160,9 +169,18 @@ class Gateway:
                     self.rt.stats.by_status[str(message["status"])] += 1
             await send(message)
 
-        try:
-            await self.app(scope, receive, stamped_send)
-        except Exception:
-            log.exception("unexpected error serving %s %s", scope.get("method"), scope.get("path"))
-            if not started:
-                await error_response(internal_error())(scope, receive, stamped_send)
+        rt = self.rt
+        with anyio.CancelScope() as cancel_scope:
+            rt.scopes.add(cancel_scope)
+            rt.in_flight += counted
+            try:
+                await self.app(scope, receive, stamped_send)
+            except Exception:
+                log.exception("unexpected error serving %s %s", scope.get("method"), scope.get("path"))
+                if not started:
+                    await error_response(internal_error())(scope, receive, stamped_send)
+            finally:
+                rt.scopes.discard(cancel_scope)
+                rt.in_flight -= counted
+        if cancel_scope.cancelled_caught:  # the emulator is stopping: close the connection, log nothing
+            await _abort(scope)

@@ -48,7 +48,7 @@ async def embeddings(rt: Runtime, call: Call) -> Response:
         )
     rt.charge(call, estimate_tokens(texts))
     await rt.before_output(call)
-    result = await rt.run(engine.embed, texts, dimensions)
+    result = await rt.run(engine, engine.embed, texts, dimensions)
     vectors = np.asarray(result.vectors, dtype="<f4")
     data: list[dict[str, Any]] = []
     for index, row in enumerate(vectors):

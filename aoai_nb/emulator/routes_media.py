@@ -67,7 +67,7 @@ async def images(rt: Runtime, call: Call) -> Response:
     width, height = SIZES[size]
     request = ImageRequest(prompt=prompt, width=width, height=height, quality=quality, style=style)
     engine = call.engines.image
-    results = await rt.run(lambda: [engine.generate(request) for _ in range(n)])
+    results = await rt.run(engine, lambda: [engine.generate(request) for _ in range(n)])
     base = str(call.request.base_url).rstrip("/")
     data = []
     for result in results:
@@ -179,7 +179,8 @@ async def _audio(rt: Runtime, call: Call, translate: bool) -> Response:
         temperature=temperature,
         word_timestamps="word" in granularities,
     )
-    transcript = await rt.run(call.engines.transcription.transcribe, request)
+    engine = call.engines.transcription
+    transcript = await rt.run(engine, engine.transcribe, request)
     if fmt == "json":
         return json_response(call, {"text": transcript.text})
     if fmt == "verbose_json":
@@ -217,8 +218,9 @@ async def speech(rt: Runtime, call: Call) -> Response:
     p.string(body, "stream_format", choices=("audio",))
     rt.charge(call, 0)
     await rt.before_output(call)
-    result = await rt.run(call.engines.speech.synthesize, SpeechRequest(text=text, voice=voice, speed=speed))
+    engine = call.engines.speech
+    result = await rt.run(engine, engine.synthesize, SpeechRequest(text=text, voice=voice, speed=speed))
     from aoai_nb.emulator.audio import encode_speech
 
-    data, content_type = await rt.run(encode_speech, result.samples, result.sample_rate, fmt)
+    data, content_type = await rt.run(None, encode_speech, result.samples, result.sample_rate, fmt)
     return Response(data, headers=call.headers, media_type=content_type)

@@ -128,7 +128,7 @@ def status(rt: Runtime) -> dict[str, Any]:
             "image_cache": config.image_cache,
             "images_cached": len(rt.images),
         },
-        "requests": rt.stats.as_dict(),
+        "requests": {**rt.stats.as_dict(), "in_flight": rt.in_flight},
     }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import anyio
@@ -12,6 +13,7 @@ from starlette.responses import Response
 from aoai_nb.emulator.engines.base import CompletionEngine, CompletionRequest, Finish, TextDelta
 from aoai_nb.emulator.faults import estimate_tokens
 from aoai_nb.emulator.runtime import Call, Runtime, json_response
+from aoai_nb.emulator.safety import HEURISTIC_EVERY, OUTPUT_CUT_AFTER_DELTAS
 from aoai_nb.emulator.streams import Factory, chat_events, completion_events, stream_response
 from aoai_nb.emulator.text_requests import TextOptions, parse_chat, parse_completion
 from aoai_nb.emulator.text_shapes import (
@@ -45,17 +47,45 @@ async def _screen_prompts(rt: Runtime, call: Call, opts: TextOptions) -> list[di
     return prompt_filter_results(annotations, v1=call.v1)
 
 
-async def _generate(
-    rt: Runtime, call: Call, factories: list[Factory], n: int
-) -> tuple[list[Generated], list[Annotation]]:
-    """Every choice of every prompt (choice index = prompt index * n + j), in one worker-thread call."""
-    results = await rt.run(lambda: [collect(f(j)) for f in factories for j in range(n)])
+@dataclass
+class _Choices:
+    """Every collected choice, its filter annotation, whether the filter cut it, and its reported tokens."""
+
+    generated: list[Generated]
+    annotations: list[Annotation]
+    cut: list[bool]
+    tokens: list[int]
+
+
+async def _tokens_before_cut(rt: Runtime, call: Call, gen: Generated) -> int:
+    """Completion tokens generated before the output filter cut this choice: what a stream of the same request
+    reports, though a collected reply is cut whole. The header trigger lets OUTPUT_CUT_AFTER_DELTAS deltas out
+    (one token each); the heuristic checks the text every HEURISTIC_EVERY deltas, then the whole reply."""
+    if call.triggers.output.filtered:
+        if len(gen.deltas) >= OUTPUT_CUT_AFTER_DELTAS:
+            return OUTPUT_CUT_AFTER_DELTAS
+        return gen.finish.completion_tokens
+    for end in range(HEURISTIC_EVERY, len(gen.deltas) + 1, HEURISTIC_EVERY):
+        prefix = "".join(d.text for d in gen.deltas[:end])
+        if (await rt.filter.output(prefix, call.triggers)).filtered:
+            return end
+    return gen.finish.completion_tokens
+
+
+async def _generate(rt: Runtime, call: Call, engine: object, factories: list[Factory], n: int) -> _Choices:
+    """Every choice of every prompt (choice index = prompt index * n + j), in one engine call."""
+    results = await rt.run(engine, lambda: [collect(f(j)) for f in factories for j in range(n)])
     scored = await rt.filter.score([g.text for g in results])
-    outputs = [s.merged(call.triggers.output) for s in scored]
-    tokens = sum(g.finish.completion_tokens for g in results)
+    trigger = call.triggers.output
+    annotations = [s.merged(trigger) for s in scored]
+    cut = [a.filtered and not g.finish.tool_calls for g, a in zip(results, annotations, strict=True)]
+    tokens = [
+        await _tokens_before_cut(rt, call, g) if c else g.finish.completion_tokens
+        for g, c in zip(results, cut, strict=True)
+    ]
     if rt.config.per_token_ms > 0:
-        await anyio.sleep(tokens * rt.config.per_token_ms / 1000)
-    return results, outputs
+        await anyio.sleep(sum(tokens) * rt.config.per_token_ms / 1000)
+    return _Choices(results, annotations, cut, tokens)
 
 
 async def chat(rt: Runtime, call: Call) -> Response:
@@ -70,11 +100,12 @@ async def chat(rt: Runtime, call: Call) -> Response:
         return engine.chat(request, i)
 
     if opts.stream:
-        return stream_response(call, chat_events(rt, call, factory, opts, head, filter_results))
-    results, outputs = await _generate(rt, call, [factory], opts.n)
+        return stream_response(call, chat_events(rt, call, engine, factory, opts, head, filter_results))
+    out = await _generate(rt, call, engine, [factory], opts.n)
     choices = []
-    for i, (gen, annotation) in enumerate(zip(results, outputs, strict=True)):
-        filtered = annotation.filtered and not gen.finish.tool_calls
+    for i, (gen, annotation, filtered) in enumerate(
+        zip(out.generated, out.annotations, out.cut, strict=True)
+    ):
         choices.append(
             {
                 "content_filter_results": choice_filter_result(annotation),
@@ -92,7 +123,7 @@ async def chat(rt: Runtime, call: Call) -> Response:
         "object": "chat.completion",
         "prompt_filter_results": filter_results,
         "system_fingerprint": "fp_aoai_nb_emulator",
-        "usage": usage(results[0].finish.prompt_tokens, sum(g.finish.completion_tokens for g in results)),
+        "usage": usage(out.generated[0].finish.prompt_tokens, sum(out.tokens)),
     }
     return json_response(call, body)
 
@@ -106,24 +137,25 @@ async def completions(rt: Runtime, call: Call) -> Response:
     head = Head.new("cmpl", "text_completion", call.deployment.model)
     factories: list[Factory] = [functools.partial(_complete, engine, r) for r in requests]
     if opts.stream:
-        return stream_response(call, completion_events(rt, call, factories, opts, head, filter_results, echo))
-    results, outputs = await _generate(rt, call, factories, opts.n)
+        events = completion_events(rt, call, engine, factories, opts, head, filter_results, echo)
+        return stream_response(call, events)
+    out = await _generate(rt, call, engine, factories, opts.n)
     choices = []
-    for index, (gen, annotation) in enumerate(zip(results, outputs, strict=True)):
+    for index, (gen, annotation) in enumerate(zip(out.generated, out.annotations, strict=True)):
         prompt = opts.prompt_texts[index // opts.n]
         prefix = prompt if echo else ""
         choices.append(
             {
                 "content_filter_results": choice_filter_result(annotation),
-                "finish_reason": "content_filter" if annotation.filtered else gen.finish.finish_reason,
+                "finish_reason": "content_filter" if out.cut[index] else gen.finish.finish_reason,
                 "index": index,
                 "logprobs": completion_logprobs(gen.logprobs, opts.top_logprobs, len(prefix))
                 if opts.logprobs
                 else None,
-                "text": prefix + ("" if annotation.filtered else gen.text),
+                "text": prefix + ("" if out.cut[index] else gen.text),
             }
         )
-    prompt_tokens = sum(results[k * opts.n].finish.prompt_tokens for k in range(len(requests)))
+    prompt_tokens = sum(out.generated[k * opts.n].finish.prompt_tokens for k in range(len(requests)))
     body = {
         "choices": choices,
         "created": head.created,
@@ -132,6 +164,6 @@ async def completions(rt: Runtime, call: Call) -> Response:
         "object": "text_completion",
         "prompt_filter_results": filter_results,
         "system_fingerprint": "fp_aoai_nb_emulator",
-        "usage": usage(prompt_tokens, sum(g.finish.completion_tokens for g in results)),
+        "usage": usage(prompt_tokens, sum(out.tokens)),
     }
     return json_response(call, body)

@@ -2,7 +2,8 @@
 
 Order (as Azure's gateway): route -> api-version present (404) -> key (401) -> api-version value (400) ->
 body size and shape (413/400) -> deployment and capability (404/400) -> injected fault -> rate limit (429) ->
-then the route validates its parameters and calls the engine off the event loop.
+then the route validates its parameters and calls the engine off the event loop (or on it, for engines that
+declare ``instant = True``).
 """
 
 from __future__ import annotations
@@ -10,12 +11,13 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections import Counter
-from collections.abc import AsyncGenerator, Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import anyio
 import anyio.to_thread
+from anyio.abc import TaskGroup
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -31,7 +33,6 @@ from aoai_nb.emulator.wire import AzureError, dumps, invalid_request, simple_err
 
 log = logging.getLogger("aoai_nb.emulator")
 T = TypeVar("T")
-_END = object()
 ENGINE_THREADS = 16  # engine calls run in worker threads, at most this many at once
 
 CAPABILITY_ENGINE: dict[str, str] = {
@@ -85,6 +86,12 @@ def json_response(call: Call, obj: Any, status: int = 200) -> Response:
     return Response(dumps(obj), status, headers=call.headers, media_type="application/json")
 
 
+def is_instant(engine: object) -> bool:
+    """Engines that declare ``instant = True`` answer in microseconds and never block: the HTTP layer calls
+    them on the event loop, since a worker-thread hop would cost more than their work."""
+    return getattr(engine, "instant", False) is True
+
+
 def engine_unavailable(exc: EngineUnavailable) -> AzureError:
     """503 (with ``x-should-retry: false``: retrying cannot install a package)."""
     return simple_error(503, "EngineUnavailable", str(exc), {"x-should-retry": "false"})
@@ -111,6 +118,13 @@ class Runtime:
         self.images = ImageStore(config.image_cache)
         self.stats = Stats()
         self.threads = anyio.CapacityLimiter(ENGINE_THREADS)
+        self.scopes: set[anyio.CancelScope] = set()  # every request being served (cancelled at shutdown)
+        self.in_flight = 0  # API requests being served
+
+    def cancel_in_flight(self) -> None:
+        """Shutdown: end every request being served (the gateway closes their connections quietly)."""
+        for scope in list(self.scopes):
+            scope.cancel()
 
     # --- engines -----------------------------------------------------------------------------------------
 
@@ -126,27 +140,17 @@ class Runtime:
     def engine_names(self) -> dict[str, dict[str, str]]:
         return {kind: engines.names() for kind, engines in self._engine_sets.items()}
 
-    async def run(self, func: Callable[..., T], *args: Any) -> T:
-        """Call an engine in a worker thread, turning its exceptions into Azure errors."""
+    async def run(self, engine: object, func: Callable[..., T], *args: Any) -> T:
+        """Call ``func`` (work of ``engine``) in a worker thread - or directly when the engine is instant -
+        turning engine exceptions into Azure errors. A cancelled request stops waiting for the thread."""
         try:
-            return await anyio.to_thread.run_sync(func, *args, limiter=self.threads)
+            if is_instant(engine):
+                return func(*args)
+            return await anyio.to_thread.run_sync(func, *args, limiter=self.threads, abandon_on_cancel=True)
         except EngineInputError as exc:
             raise invalid_request(str(exc), param=exc.param) from None
         except EngineUnavailable as exc:
             raise engine_unavailable(exc) from None
-
-    async def iterate(self, items: Iterator[T]) -> AsyncGenerator[T, None]:
-        """Bridge a blocking engine iterator item by item (nothing is collected first)."""
-        try:
-            while True:
-                item = await self.run(next, items, _END)
-                if item is _END:
-                    return
-                yield item
-        finally:
-            close = getattr(items, "close", None)
-            if close is not None:
-                close()
 
     # --- the gateway ---------------------------------------------------------------------------------------
 
@@ -209,7 +213,8 @@ class Runtime:
         if fault is None:
             return
         if fault == "timeout":
-            await anyio.sleep(self.config.fault_timeout_seconds)
+            if await self.wait(call.request, self.config.fault_timeout_seconds):
+                raise Disconnect()  # the client gave up: nobody is left to answer
             return
         if fault == "disconnect":
             raise Disconnect()
@@ -225,9 +230,28 @@ class Runtime:
         raise injected_error(int(fault), policy.QUOTA_OPERATIONS[call.route], call.api_version, retry_after)
 
     async def before_output(self, call: Call) -> None:
-        if call.first_token_ms > 0:
-            await anyio.sleep(call.first_token_ms / 1000)
+        if call.first_token_ms > 0 and await self.wait(call.request, call.first_token_ms / 1000):
+            raise Disconnect()
+
+    async def wait(self, request: Request, seconds: float) -> bool:
+        """Sleep ``seconds``, ending early when the client disconnects (then True). The body has been read,
+        so the server's next ASGI message for this request can only be ``http.disconnect``."""
+        gone = False
+
+        async def watch(group: TaskGroup) -> None:
+            nonlocal gone
+            message = await request.receive()
+            if message["type"] != "http.disconnect":  # a server that does not report it: just sleep
+                await anyio.sleep_forever()
+            gone = True
+            group.cancel_scope.cancel()
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(watch, group)
+            await anyio.sleep(seconds)
+            group.cancel_scope.cancel()
+        return gone
 
 
 class Disconnect(Exception):
-    """Close the connection without any response (x-aoai-nb-fault: disconnect)."""
+    """Close the connection without any response (x-aoai-nb-fault: disconnect, or the client left)."""

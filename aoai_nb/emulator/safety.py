@@ -37,6 +37,7 @@ GRAMMAR = (
     f"{'|'.join(PROMPT_FLAGS)}; output flags {'|'.join(OUTPUT_FLAGS)}"
 )
 OUTPUT_CUT_AFTER_DELTAS = 2  # a header-triggered output filter lets this many stream deltas through first
+HEURISTIC_EVERY = 16  # stream deltas between two heuristic checks of the output so far
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,7 @@ class ContentFilter:
         moderation = self.moderation
         if not self.heuristic or moderation is None or not texts:
             return [SAFE for _ in texts]
-        scores = await anyio.to_thread.run_sync(moderation.score, texts)
+        scores = await anyio.to_thread.run_sync(moderation.score, texts, abandon_on_cancel=True)
         return [Annotation({c: str(s.get(c, "safe")) for c in CATEGORIES}) for s in scores]
 
     async def prompts(self, texts: list[str], triggers: FilterTriggers) -> list[Annotation]:

@@ -74,6 +74,7 @@ class Emulator:
 
         from aoai_nb.emulator.app import create_app
         from aoai_nb.emulator.runtime import Runtime
+        from aoai_nb.emulator.serving import EmulatorServer
 
         runtime = Runtime(self.config, self.api_key, self.auth, self.engine, self._engines)
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
@@ -98,7 +99,7 @@ class Emulator:
             timeout_graceful_shutdown=2,
             server_header=False,
         )
-        self._server = uvicorn.Server(config)
+        self._server = EmulatorServer(config, runtime)
         self._thread = threading.Thread(
             target=self._server.run,
             kwargs={"sockets": [sock]},

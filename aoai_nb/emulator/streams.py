@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
@@ -12,7 +11,7 @@ from starlette.responses import StreamingResponse
 
 from aoai_nb.emulator.engines.base import Finish, TextDelta
 from aoai_nb.emulator.runtime import Call, Runtime
-from aoai_nb.emulator.safety import OUTPUT_CUT_AFTER_DELTAS
+from aoai_nb.emulator.safety import HEURISTIC_EVERY, OUTPUT_CUT_AFTER_DELTAS
 from aoai_nb.emulator.text_requests import TextOptions
 from aoai_nb.emulator.text_shapes import (
     Head,
@@ -34,7 +33,6 @@ from aoai_nb.emulator.wire import (
 
 log = logging.getLogger("aoai_nb.emulator")
 Factory = Callable[[int], Iterator[TextDelta | Finish]]  # choice index -> engine generation
-HEURISTIC_EVERY = 16  # stream deltas between two heuristic checks of the output so far
 
 
 def stream_response(call: Call, events: AsyncIterator[bytes]) -> StreamingResponse:
@@ -61,42 +59,67 @@ def _chunk_filter_results(call: Call) -> dict[str, Any]:
 
 
 class _Choice:
-    """Streams one choice: passes deltas through, cuts it when the output filter fires."""
+    """Streams one choice: passes deltas through, cuts it when the output filter fires.
 
-    def __init__(self, rt: Runtime, call: Call, items: Iterator[TextDelta | Finish]) -> None:
-        self.rt, self.call, self.items = rt, call, items
+    Usage after a cut counts the completion tokens generated before it, as the non-streamed answer does
+    (``routes_text._tokens_before_cut``): the deltas sent (one token each) when the engine had not finished.
+    """
+
+    def __init__(self, rt: Runtime, call: Call, engine: object, items: Iterator[TextDelta | Finish]) -> None:
+        self.rt, self.call, self.engine, self.items = rt, call, engine, items
         self.finish: Finish | None = None
         self.cut: Annotation | None = None
+        self.cut_early = False  # cut before the engine's Finish arrived
         self.deltas = 0
         self.text = ""
 
+    async def _next(self) -> TextDelta | Finish:
+        item: TextDelta | Finish | None = await self.rt.run(self.engine, next, self.items, None)
+        if item is None:
+            raise RuntimeError("engine generation ended without a Finish item")
+        return item
+
     async def deltas_until_done(self) -> AsyncIterator[TextDelta]:
         trigger = self.call.triggers.output
-        async with contextlib.aclosing(self.rt.iterate(self.items)) as items:
-            async for item in items:
-                if isinstance(item, Finish):
-                    self.finish = item
-                    break
-                if trigger.filtered and self.deltas >= OUTPUT_CUT_AFTER_DELTAS:
-                    self.cut = trigger
+        active = self.rt.filter.active
+        per_token = self.rt.config.per_token_ms / 1000
+        while not isinstance(item := await self._next(), Finish):
+            if per_token > 0:
+                await anyio.sleep(per_token)
+            self.deltas += 1
+            self.text += item.text
+            yield item
+            if trigger.filtered and self.deltas >= OUTPUT_CUT_AFTER_DELTAS:
+                self.cut, self.cut_early = trigger, True
+                return
+            if active and self.deltas % HEURISTIC_EVERY == 0:
+                annotation = await self.rt.filter.output(self.text, self.call.triggers)
+                if annotation.filtered:
+                    self.cut, self.cut_early = annotation, True
                     return
-                if self.rt.filter.active and self.deltas and self.deltas % HEURISTIC_EVERY == 0:
-                    annotation = await self.rt.filter.output(self.text, self.call.triggers)
-                    if annotation.filtered:
-                        self.cut = annotation
-                        return
-                if self.rt.config.per_token_ms > 0:
-                    await anyio.sleep(self.rt.config.per_token_ms / 1000)
-                self.deltas += 1
-                self.text += item.text
-                yield item
-        if self.finish is None:
-            raise RuntimeError("engine generation ended without a Finish item")
-        annotation = (
-            await self.rt.filter.output(self.text, self.call.triggers) if self.rt.filter.active else trigger
-        )
-        if annotation.filtered and not self.finish.tool_calls:
+        self.finish = item
+        annotation = await self.rt.filter.output(self.text, self.call.triggers) if active else trigger
+        if annotation.filtered and not item.tool_calls:
             self.cut = annotation
+
+    async def drain(self) -> None:
+        """After an early cut, run the engine to its Finish without sending anything (in one engine call):
+        only the Finish knows the prompt's token count (asked for only when the stream reports usage)."""
+        if self.finish is None:
+            self.finish = await self.rt.run(self.engine, _run_to_finish, self.items)
+
+    def close(self) -> None:
+        close = getattr(self.items, "close", None)
+        if close is not None:
+            try:
+                close()
+            except ValueError:  # still running in an abandoned worker thread: it ends on its own
+                pass
+
+    def completion_tokens(self) -> int:
+        if self.cut_early or self.finish is None:
+            return self.deltas
+        return self.finish.completion_tokens
 
     def finish_reason(self) -> str:
         return (
@@ -107,9 +130,17 @@ class _Choice:
         return choice_filter_result(self.cut) if self.cut is not None else {}
 
 
+def _run_to_finish(items: Iterator[TextDelta | Finish]) -> Finish:
+    for item in items:
+        if isinstance(item, Finish):
+            return item
+    raise RuntimeError("engine generation ended without a Finish item")
+
+
 async def chat_events(
     rt: Runtime,
     call: Call,
+    engine: object,
     factory: Factory,
     opts: TextOptions,
     head: Head,
@@ -119,73 +150,57 @@ async def chat_events(
     prompt_tokens = completion_tokens = 0
     safe = _chunk_filter_results(call)
     for i in range(opts.n):
-        yield sse_event(
-            head.chunk(
-                [
-                    {
-                        "content_filter_results": {},
-                        "delta": {"content": "", "refusal": None, "role": "assistant"},
-                        "finish_reason": None,
-                        "index": i,
-                        "logprobs": None,
-                    }
-                ]
-            )
-        )
-        choice = _Choice(rt, call, await rt.run(factory, i))  # engines may work before yielding
-        async for delta in choice.deltas_until_done():
-            logprobs = chat_logprobs(list(delta.logprobs), opts.top_logprobs) if opts.logprobs else None
-            yield sse_event(
-                head.chunk(
-                    [
-                        {
-                            "content_filter_results": safe,
-                            "delta": {"content": delta.text},
-                            "finish_reason": None,
-                            "index": i,
-                            "logprobs": logprobs,
-                        }
-                    ]
-                )
-            )
-        if choice.finish is not None and choice.finish.tool_calls and choice.cut is None:
-            calls = [{"index": k, **c} for k, c in enumerate(tool_calls(choice.finish))]
-            yield sse_event(
-                head.chunk(
-                    [
-                        {
-                            "content_filter_results": {},
-                            "delta": {"tool_calls": calls},
-                            "finish_reason": None,
-                            "index": i,
-                            "logprobs": None,
-                        }
-                    ]
-                )
-            )
-        yield sse_event(
-            head.chunk(
-                [
-                    {
-                        "content_filter_results": choice.final_filter_results(),
-                        "delta": {},
-                        "finish_reason": choice.finish_reason(),
-                        "index": i,
-                        "logprobs": None,
-                    }
-                ]
-            )
-        )
-        prompt_tokens = choice.finish.prompt_tokens if choice.finish else prompt_tokens
-        completion_tokens += choice.finish.completion_tokens if choice.finish else choice.deltas
+        role = {"content": "", "refusal": None, "role": "assistant"}
+        yield sse_event(head.chunk([_chat_choice(i, role, {})]))
+        choice = _Choice(rt, call, engine, await rt.run(engine, factory, i))  # engines may work first
+        try:
+            async for delta in choice.deltas_until_done():
+                logprobs = chat_logprobs(list(delta.logprobs), opts.top_logprobs) if opts.logprobs else None
+                yield sse_event(head.chunk([_chat_choice(i, {"content": delta.text}, safe, logprobs)]))
+            if choice.finish is not None and choice.finish.tool_calls and choice.cut is None:
+                calls = [{"index": k, **c} for k, c in enumerate(tool_calls(choice.finish))]
+                yield sse_event(head.chunk([_chat_choice(i, {"tool_calls": calls}, {})]))
+            final = _chat_choice(i, {}, choice.final_filter_results())
+            final["finish_reason"] = choice.finish_reason()
+            yield sse_event(head.chunk([final]))
+            if opts.include_usage and i == 0:
+                await choice.drain()  # the prompt's count, which every choice shares
+        finally:
+            choice.close()
+        if choice.finish is not None and i == 0:
+            prompt_tokens = choice.finish.prompt_tokens
+        completion_tokens += choice.completion_tokens()
     if opts.include_usage:
         yield sse_event(head.chunk([], usage=usage(prompt_tokens, completion_tokens)))
     yield SSE_DONE
 
 
+def _chat_choice(
+    index: int, delta: dict[str, Any], results: dict[str, Any], logprobs: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    return {
+        "content_filter_results": results,
+        "delta": delta,
+        "finish_reason": None,
+        "index": index,
+        "logprobs": logprobs,
+    }
+
+
+def _text_choice(index: int, text: str, results: dict[str, Any], logprobs: Any = None) -> dict[str, Any]:
+    return {
+        "content_filter_results": results,
+        "finish_reason": None,
+        "index": index,
+        "logprobs": logprobs,
+        "text": text,
+    }
+
+
 async def completion_events(
     rt: Runtime,
     call: Call,
+    engine: object,
     factories: list[Factory],
     opts: TextOptions,
     head: Head,
@@ -199,57 +214,28 @@ async def completion_events(
         for j in range(opts.n):
             index = k * opts.n + j
             if echo:
-                yield sse_event(
-                    head.chunk(
-                        [
-                            {
-                                "content_filter_results": safe,
-                                "finish_reason": None,
-                                "index": index,
-                                "logprobs": None,
-                                "text": opts.prompt_texts[k],
-                            }
-                        ]
-                    )
-                )
-            choice = _Choice(rt, call, await rt.run(factory, j))
+                yield sse_event(head.chunk([_text_choice(index, opts.prompt_texts[k], safe)]))
+            choice = _Choice(rt, call, engine, await rt.run(engine, factory, j))
             offset = len(opts.prompt_texts[k]) if echo else 0
-            async for delta in choice.deltas_until_done():
-                logprobs = (
-                    completion_logprobs(list(delta.logprobs), opts.top_logprobs, offset)
-                    if opts.logprobs
-                    else None
-                )
-                offset += len(delta.text)
-                yield sse_event(
-                    head.chunk(
-                        [
-                            {
-                                "content_filter_results": safe,
-                                "finish_reason": None,
-                                "index": index,
-                                "logprobs": logprobs,
-                                "text": delta.text,
-                            }
-                        ]
+            try:
+                async for delta in choice.deltas_until_done():
+                    logprobs = (
+                        completion_logprobs(list(delta.logprobs), opts.top_logprobs, offset)
+                        if opts.logprobs
+                        else None
                     )
-                )
-            yield sse_event(
-                head.chunk(
-                    [
-                        {
-                            "content_filter_results": choice.final_filter_results(),
-                            "finish_reason": choice.finish_reason(),
-                            "index": index,
-                            "logprobs": None,
-                            "text": "",
-                        }
-                    ]
-                )
-            )
-            if choice.finish is not None:
-                prompt_tokens += choice.finish.prompt_tokens if j == 0 else 0
-            completion_tokens += choice.finish.completion_tokens if choice.finish else choice.deltas
+                    offset += len(delta.text)
+                    yield sse_event(head.chunk([_text_choice(index, delta.text, safe, logprobs)]))
+                final = _text_choice(index, "", choice.final_filter_results())
+                final["finish_reason"] = choice.finish_reason()
+                yield sse_event(head.chunk([final]))
+                if opts.include_usage and j == 0:
+                    await choice.drain()  # the prompt's count
+            finally:
+                choice.close()
+            if choice.finish is not None and j == 0:
+                prompt_tokens += choice.finish.prompt_tokens
+            completion_tokens += choice.completion_tokens()
     if opts.include_usage:
         yield sse_event(head.chunk([], usage=usage(prompt_tokens, completion_tokens)))
     yield SSE_DONE

@@ -41,8 +41,11 @@ def make_id(prefix: str) -> str:
     return prefix + "-" + "".join([_ALPHABET[b % 62] for b in secrets.token_bytes(29)])
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # one encoder, not one per call
+
+
 def dumps(obj: Any) -> bytes:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return _ENCODER.encode(obj).encode("utf-8")
 
 
 def sse_event(obj: Any) -> bytes:
@@ -147,6 +150,10 @@ class Annotation:
         return hits + sorted(self.detected & _BLOCKING_FLAGS)
 
     def merged(self, other: Annotation) -> Annotation:
+        if other is SAFE:  # the common case: no trigger, or nothing found
+            return self
+        if self is SAFE:
+            return other
         worst = {
             c: max(self.severities.get(c, "safe"), other.severities.get(c, "safe"), key=SEVERITIES.index)
             for c in CATEGORIES

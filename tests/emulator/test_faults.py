@@ -161,7 +161,13 @@ def test_status_requires_the_key_and_reset_clears_counts(emulator: Any, make_emu
         c.models.list()
         c.chat.completions.create(model="gpt-4o-mini", messages=U, max_tokens=2)
     assert emu.status()["requests"]["total"] == 1
-    assert emu.reset_stats()["requests"] == {"total": 0, "by_route": {}, "by_deployment": {}, "by_status": {}}
+    assert emu.reset_stats()["requests"] == {
+        "total": 0,
+        "by_route": {},
+        "by_deployment": {},
+        "by_status": {},
+        "in_flight": 0,
+    }
 
 
 def test_no_auth_accepts_any_key(make_emulator: Any) -> None:

@@ -186,3 +186,82 @@ def test_low_output_severity_is_annotated_on_every_stream_chunk(raw: httpx2.Clie
         c["content_filter_results"]["self_harm"] == {"filtered": False, "severity": "low"} for c in content
     )
     assert json.loads(events[-2])["choices"][0]["finish_reason"] != "content_filter"
+
+
+TEXT_ROUTES = {
+    "chat": ("/openai/deployments/gpt-4o-mini/chat/completions", {"messages": U, "max_tokens": 30}),
+    "completions": (
+        "/openai/deployments/gpt-35-turbo-instruct/completions",
+        {"prompt": "Once upon a time", "max_tokens": 30},
+    ),
+}
+
+
+def _usage(
+    raw: httpx2.Client, route: str, stream: bool, filter_header: str | None
+) -> tuple[dict[str, Any], str]:
+    """The usage and the first choice's finish_reason of one request, streamed or not."""
+    path, body = TEXT_ROUTES[route]
+    headers = {"x-aoai-nb-filter": filter_header} if filter_header else {}
+    params = {"api-version": "2024-10-21"}
+    if not stream:
+        reply = raw.post(path, params=params, json=body, headers=headers).json()
+        return reply["usage"], reply["choices"][0]["finish_reason"]
+    body = {**body, "stream": True, "stream_options": {"include_usage": True}}
+    with raw.stream("POST", path, params=params, json=body, headers=headers) as response:
+        events = [b[len("data: ") :] for b in response.read().decode().split("\n\n") if b]
+    chunks = [json.loads(e) for e in events[:-1]]
+    finish = [
+        c["choices"][0]["finish_reason"] for c in chunks if c["choices"] and c["choices"][0]["finish_reason"]
+    ]
+    return chunks[-1]["usage"], finish[0]
+
+
+@pytest.mark.parametrize("route", ["chat", "completions"])
+def test_output_filter_usage_counts_the_real_prompt_and_the_tokens_before_the_cut(
+    raw: httpx2.Client, route: str
+) -> None:
+    from aoai_nb.emulator.safety import OUTPUT_CUT_AFTER_DELTAS
+
+    full, _ = _usage(raw, route, stream=False, filter_header=None)
+    assert _usage(raw, route, stream=True, filter_header=None)[0] == full
+    for stream in (False, True):
+        cut, finish_reason = _usage(raw, route, stream, "output:violence=high")
+        assert finish_reason == "content_filter"
+        assert cut["prompt_tokens"] == full["prompt_tokens"] > 0  # a cut stream used to report 0
+        assert cut["completion_tokens"] == OUTPUT_CUT_AFTER_DELTAS < full["completion_tokens"]
+        assert cut["total_tokens"] == cut["prompt_tokens"] + cut["completion_tokens"]
+
+
+class WordModeration:
+    """Flags any text containing 'conversation' (the scripted chat reply's 15th token) as high hate."""
+
+    name = "word-test"
+
+    def score(self, texts: list[str]) -> list[dict[str, Any]]:
+        return [{"hate": "high" if "conversation" in t else "safe"} for t in texts]
+
+
+def test_heuristic_cut_counts_the_same_tokens_streamed_or_not(make_emulator: Any) -> None:
+    from aoai_nb.emulator.streams import HEURISTIC_EVERY
+
+    scripted = load_engine_set("scripted")
+    engines = EngineSet(
+        scripted.chat,
+        scripted.completion,
+        scripted.embedding,
+        scripted.image,
+        scripted.transcription,
+        scripted.speech,
+        moderation=WordModeration(),
+    )
+    emu = make_emulator(engines=engines)
+    with httpx2.Client(base_url=emu.url, headers={"api-key": emu.api_key}, timeout=10) as h:
+        collected, collected_reason = _usage(h, "chat", stream=False, filter_header=None)
+        streamed, streamed_reason = _usage(h, "chat", stream=True, filter_header=None)
+        emu.set_controls(filter_heuristic=False)
+        full, _ = _usage(h, "chat", stream=False, filter_header=None)
+    assert collected_reason == streamed_reason == "content_filter"
+    assert collected == streamed  # the stream checks every 16 deltas; the collected reply is judged alike
+    assert collected["completion_tokens"] == HEURISTIC_EVERY < full["completion_tokens"]
+    assert collected["prompt_tokens"] == full["prompt_tokens"]

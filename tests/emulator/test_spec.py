@@ -122,6 +122,36 @@ def test_images_validate(raw: httpx2.Client, spec_2024: Any, fmt: str) -> None:
     spec_2024.validate_response(result, f"{D}/images/generations")
 
 
+def _shape(value: Any) -> Any:
+    """Keys and value types, recursively (the shape to compare with a spec example)."""
+    if isinstance(value, dict):
+        return {k: _shape(v) for k, v in value.items()}
+    return type(value).__name__
+
+
+@pytest.mark.parametrize("fmt", ["url", "b64_json"])
+def test_image_items_carry_the_filter_results_of_the_spec_example(
+    raw: httpx2.Client, specs_dir: Any, fmt: str
+) -> None:
+    example = json.loads((specs_dir / "2024-10-21" / "examples" / "image_generation.json").read_text("utf-8"))
+    (expected,) = example["responses"]["200"]["body"]["data"]
+    reply = _ok(
+        raw.post(
+            "/openai/deployments/dall-e-3/images/generations",
+            params=V,
+            json={"prompt": "a red kite", "response_format": fmt},
+        )
+    )
+    (item,) = reply["data"]
+    assert set(item) == set(expected) - {"url"} | {fmt}
+    assert _shape(item["content_filter_results"]) == _shape(expected["content_filter_results"])
+    prompt = _shape(item["prompt_filter_results"])
+    assert {k: v for k, v in prompt.items() if k in expected["prompt_filter_results"]} == _shape(
+        expected["prompt_filter_results"]
+    )
+    assert set(prompt) - set(expected["prompt_filter_results"]) == {"jailbreak"}  # the spec's schema has it
+
+
 @pytest.mark.parametrize("route", ["transcriptions", "translations"])
 @pytest.mark.parametrize("fmt", ["json", "verbose_json"])
 def test_audio_validates(raw: httpx2.Client, spec_2024: Any, route: str, fmt: str) -> None:

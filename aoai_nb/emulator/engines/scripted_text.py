@@ -73,6 +73,7 @@ def clip(text: str, limit: int) -> str:
 
 class ScriptedChatEngine:
     name = "scripted"
+    instant = True  # microseconds per call: the HTTP layer runs it on the event loop
 
     def chat(self, request: ChatRequest, choice_index: int = 0) -> Generation:
         """Plan the whole reply now (so input errors raise here), then stream it token by token."""
@@ -146,6 +147,7 @@ class ScriptedChatEngine:
 
 class ScriptedCompletionEngine:
     name = "scripted"
+    instant = True  # microseconds per call: the HTTP layer runs it on the event loop
 
     def complete(self, request: CompletionRequest, choice_index: int = 0) -> Generation:
         s = request.sampling
