@@ -10,7 +10,7 @@ CHAT_TEXT = (
     "engine='local' for a real small model.\n"
     "\n"
     "filters: passed\n"
-    "usage: 8 prompt + 2 completion = 10 tokens\n"
+    "usage: 8 prompt + 55 completion = 63 tokens\n"
     "model: gpt-4o-mini-2024-07-18\n"
     "id: chatcmpl-ID\n"
     "created: CREATED\n"
@@ -23,7 +23,7 @@ CHAT_HTML = (
     "I am the emulator's scripted engine: I echo and count instead of understanding. Start the emulator "
     "with engine='local' for a real small model.</p>\n"
     "</div><div><span>content filter: passed</span></div>"
-    "<div>8 prompt + 2 completion = 10 tokens · model: gpt-4o-mini-2024-07-18 · id: chatcmpl-ID · "
+    "<div>8 prompt + 55 completion = 63 tokens · model: gpt-4o-mini-2024-07-18 · id: chatcmpl-ID · "
     "created: CREATED · request id: REQUEST-ID</div></div>"
 )
 
@@ -202,7 +202,7 @@ STREAM_TEXT = (
     "emulator's scripted engine: I echo and count instead of understanding. Start the emulator with "
     "engine='local' for a real small model.\n"
     "\n"
-    "finish_reason=stop · ttft T s · R tokens/s · 8 prompt + 2 completion = 10 tokens · filters: passed "
+    "finish_reason=stop · ttft T s · R tokens/s · 8 prompt + 55 completion = 63 tokens · filters: passed "
     "· request id: REQUEST-ID"
 )
 
@@ -212,7 +212,7 @@ STREAM_HTML = (
     "I am the emulator's scripted engine: I echo and count instead of understanding. Start the emulator "
     "with engine='local' for a real small model.</p>\n"
     "</div><div><span>content filter: passed</span></div>"
-    "<div>finish_reason=stop · ttft T s · R tokens/s · 8 prompt + 2 completion = 10 tokens · request "
+    "<div>finish_reason=stop · ttft T s · R tokens/s · 8 prompt + 55 completion = 63 tokens · request "
     "id: REQUEST-ID</div></div>"
 )
 
