@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import math
 from typing import Any
 
 import numpy as np
@@ -15,6 +16,7 @@ from aoai_nb.emulator.wire import invalid_request
 
 EMBEDDING_PARAMS = {"model", "input", "encoding_format", "dimensions", "user", "input_type"}
 MAX_INPUTS = 2048
+MAX_INPUT_TOKENS = 8191  # per input, as Azure's text-embedding models; estimated at 4 characters a token
 
 
 async def embeddings(rt: Runtime, call: Call) -> Response:
@@ -33,6 +35,14 @@ async def embeddings(rt: Runtime, call: Call) -> Response:
                 f"Invalid value for 'input[{i}]': an empty string; every input needs text.",
                 param="input",
                 code="invalid_value",
+            )
+        tokens = math.ceil(len(text) / 4)
+        if tokens > MAX_INPUT_TOKENS:
+            raise invalid_request(
+                f"This model's maximum context length is {MAX_INPUT_TOKENS + 1} tokens, however you requested "
+                f"{tokens} tokens in input[{i}]. Please reduce the input or split it into chunks.",
+                param="input",
+                code="context_length_exceeded",
             )
     encoding = p.string(body, "encoding_format", "float", choices=("float", "base64"))
     p.string(body, "user")

@@ -234,6 +234,15 @@ CASES: list[tuple[str, str, str, dict[str, Any], int, str | None, str | None]] =
         "input",
     ),
     (
+        "embeddings input over 8191 tokens",
+        "POST",
+        EMBED,
+        {"json": {"input": ["short", "x" * 4 * 8192]}},
+        400,
+        "context_length_exceeded",
+        "input",
+    ),
+    (
         "embeddings dims too big",
         "POST",
         EMBED,
