@@ -21,9 +21,14 @@ def test_every_check_passes_against_a_healthy_endpoint(emulator: Any) -> None:
     assert report.ok, str(report)
     names = [check.name for check in report.checks]
     assert names[:5] == ["settings", "target", "endpoint reachable", "auth", "api-version accepted"]
-    for label in ("chat deployment 'gpt-4o-mini'", "embeddings deployment 'text-embedding-3-small'",
-                  "images deployment 'dall-e-3'", "transcription deployment 'whisper'", "speech deployment 'tts'",
-                  "completions deployment 'gpt-35-turbo-instruct'"):
+    for label in (
+        "chat deployment 'gpt-4o-mini'",
+        "embeddings deployment 'text-embedding-3-small'",
+        "images deployment 'dall-e-3'",
+        "transcription deployment 'whisper'",
+        "speech deployment 'tts'",
+        "completions deployment 'gpt-35-turbo-instruct'",
+    ):
         assert label in names
     assert str(report).endswith("All checks passed.")
     assert "<table" in report._repr_html_()
@@ -40,8 +45,10 @@ def test_a_wrong_key_fails_auth_with_its_fix_and_never_shows_the_key(emulator: A
 
 
 def test_a_missing_deployment_fails_its_row_only(emulator: Any) -> None:
-    report = doctor(settings=settings_for(emulator, deployments={"chat": "no-such-deployment"}),
-                    capabilities=["chat", "embeddings"])
+    report = doctor(
+        settings=settings_for(emulator, deployments={"chat": "no-such-deployment"}),
+        capabilities=["chat", "embeddings"],
+    )
     rows = {c.name: c for c in report.checks}
     bad = rows["chat deployment 'no-such-deployment'"]
     assert bad.ok is False and bad.detail.startswith("404 ") and "deployment" in bad.fix.lower()
@@ -49,7 +56,9 @@ def test_a_missing_deployment_fails_its_row_only(emulator: Any) -> None:
 
 
 def test_an_unreachable_endpoint_fails_reachability() -> None:
-    report = doctor(settings=load_settings(endpoint="http://127.0.0.1:9", api_key="k", environ={}, dotenv=False))
+    report = doctor(
+        settings=load_settings(endpoint="http://127.0.0.1:9", api_key="k", environ={}, dotenv=False)
+    )
     assert [c.name for c in report.checks if c.ok is False] == ["endpoint reachable"]
 
 

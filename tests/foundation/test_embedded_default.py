@@ -18,7 +18,9 @@ def _fresh_announcements(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def ask(client: Any) -> str:
-    reply = client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hello"}])
+    reply = client.chat.completions.create(
+        model="gpt-4o-mini", messages=[{"role": "user", "content": "hello"}]
+    )
     return str(reply.choices[0].message.content)
 
 
@@ -30,7 +32,9 @@ def test_uses_the_running_emulator_announced_in_the_environment(
     with make_client(environ=env, dotenv=False) as client:
         assert ask(client)
     assert emulator.status()["requests"]["total"] > before  # the request went to that emulator
-    assert f"No Azure endpoint configured: using the local emulator at {emulator.url}" in capsys.readouterr().out
+    assert (
+        f"No Azure endpoint configured: using the local emulator at {emulator.url}" in capsys.readouterr().out
+    )
 
 
 def test_starts_one_in_process_when_none_is_running(capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,0 +1,189 @@
+"""Measure the local engines: chat through the emulator + SDK vs xllamacpp directly, embeddings, STT, TTS, RSS.
+
+    python benchmarks/local_models.py [--runs 8] [--tokens 200]
+
+Run it on a quiet machine (llama.cpp on 2 cores slows several-fold beside other work). It prints one table.
+Chat is measured streaming, with the same greedy request both ways: time to first token (TTFT) from sending the
+request, and decode speed as (tokens - 1) / (last token time - first token time). Each run through the emulator
+follows a direct run; the ratio and overhead are medians over these pairs (machine noise is large here). The
+emulator is measured with its content-filter heuristic on (the default: the prompt and every 16 streamed tokens
+are scored by the moderation engine) and off.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from typing import Any
+
+PROMPT = "Write a long story about a dragon who learns to bake bread."
+SENTENCES = [
+    "The quick brown fox jumps over the lazy dog.",
+    "Azure OpenAI lets you call large language models from Python.",
+    "Please call me back before noon tomorrow, it is about the invoice.",
+    "The museum opens at nine in the morning and closes at six.",
+]
+RSS_PROBE = """
+import resource, numpy as np
+from aoai_nb.emulator.engines.base import ChatMessage, ChatRequest, SamplingParams, SpeechRequest, TranscriptionRequest
+from aoai_nb.emulator.engines.local import local_engine_set
+from aoai_nb.emulator.audio import encode_speech
+es = local_engine_set()
+list(es.chat.chat(ChatRequest((ChatMessage("user", "Hi"),), SamplingParams(max_tokens=20))))
+es.embedding.embed(["hello world"] * 64)
+speech = es.speech.synthesize(SpeechRequest("The quick brown fox jumps over the lazy dog. " * 4, "alloy"))
+wav = encode_speech(speech.samples, speech.sample_rate, "wav")[0]
+es.transcription.transcribe(TranscriptionRequest(wav, "a.wav", word_timestamps=True))
+assert es.moderation is not None
+es.moderation.score(["hello"])
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+
+
+def stream_stats(stamps: list[float], start: float) -> tuple[float, float]:
+    """(TTFT ms, decode tokens/s) from per-token arrival times."""
+    ttft = (stamps[0] - start) * 1000
+    rate = (len(stamps) - 1) / (stamps[-1] - stamps[0]) if len(stamps) > 1 else 0.0
+    return ttft, rate
+
+
+def direct_run(server: Any, tokens: int) -> tuple[float, float, int]:
+    stamps: list[float] = []
+
+    def on_chunk(chunk: dict[str, Any]) -> bool:
+        choices = chunk.get("choices") or []
+        if choices and (choices[0].get("delta") or {}).get("content"):
+            stamps.append(time.perf_counter())
+        return False
+
+    body = {"messages": [{"role": "user", "content": PROMPT}], "max_tokens": tokens, "temperature": 0}
+    body.update(stream=True, top_p=1.0)
+    start = time.perf_counter()
+    server.handle_chat_completions(body, on_chunk)
+    return (*stream_stats(stamps, start), len(stamps))
+
+
+def emulator_run(client: Any, tokens: int) -> tuple[float, float, int]:
+    stamps: list[float] = []
+    start = time.perf_counter()
+    stream = client.chat.completions.create(
+        model="gpt-4o-mini",
+        messages=[{"role": "user", "content": PROMPT}],
+        max_tokens=tokens,
+        temperature=0,
+        stream=True,
+    )
+    with stream:
+        for chunk in stream:
+            if chunk.choices and chunk.choices[0].delta.content:
+                stamps.append(time.perf_counter())
+    return (*stream_stats(stamps, start), len(stamps))
+
+
+def direct_server() -> Any:
+    import xllamacpp
+
+    from aoai_nb.emulator.engines import local_llm
+    from aoai_nb.emulator.engines.weights import verify_weights
+
+    params = xllamacpp.CommonParams()
+    params.model.path = str(verify_weights("chat")["SmolLM2-135M-Instruct.Q4_1.gguf"])
+    params.n_ctx = local_llm.CONTEXT_PER_SLOT * local_llm.SLOTS
+    params.n_parallel = local_llm.SLOTS
+    params.cpuparams.n_threads = params.cpuparams_batch.n_threads = local_llm.THREADS
+    params.verbosity = -1
+    return xllamacpp.Server(params)
+
+
+def chat_rows(runs: int, tokens: int, heuristic: bool) -> list[tuple[str, str]]:
+    import openai
+
+    from aoai_nb.emulator import Emulator
+    from aoai_nb.emulator.config import EmulatorConfig
+
+    server = direct_server()
+    label = "filter heuristic " + ("on (default)" if heuristic else "off")
+    config = EmulatorConfig.default().with_changes(filter_heuristic=heuristic)
+    with Emulator(engine="local", config=config) as emu:
+        client = openai.AzureOpenAI(azure_endpoint=emu.url, api_key=emu.api_key, api_version="2024-10-21")
+        direct_run(server, 16), emulator_run(client, 16)  # warm both (model load, caches)
+        pairs = []
+        for _ in range(runs):  # back to back, so drift in machine load hits both runs of a pair alike
+            pairs.append((direct_run(server, tokens), emulator_run(client, tokens)))
+        client.close()
+    del server
+    ratio = statistics.median(e[1] / d[1] for d, e in pairs)
+    extra = statistics.median(e[0] - d[0] for d, e in pairs)
+    direct = [statistics.median(d[i] for d, _ in pairs) for i in range(3)]
+    via = [statistics.median(e[i] for _, e in pairs) for i in range(3)]
+    return [
+        (f"[{label}] tokens per run, direct / emulator", f"{direct[2]:.0f} / {via[2]:.0f}"),
+        (f"[{label}] decode tok/s direct / emulator+SDK", f"{direct[1]:.1f} / {via[1]:.1f}"),
+        (f"[{label}] emulator / direct tok/s (median of pairs)", f"{100 * ratio:.0f}%"),
+        (f"[{label}] TTFT ms direct / emulator+SDK", f"{direct[0]:.1f} / {via[0]:.1f}"),
+        (f"[{label}] TTFT overhead ms (median of pairs)", f"{extra:+.1f}"),
+    ]
+
+
+def media_rows() -> list[tuple[str, str]]:
+    from aoai_nb.emulator.audio import encode_speech
+    from aoai_nb.emulator.engines.base import SpeechRequest, TranscriptionRequest
+    from aoai_nb.emulator.engines.local import local_engine_set
+
+    es = local_engine_set()
+    texts = [f"{s} (variant {i})" for i in range(64) for s in SENTENCES]  # 256 texts
+    es.embedding.embed(texts[:8])
+    start = time.perf_counter()
+    es.embedding.embed(texts)
+    embed_rate = len(texts) / (time.perf_counter() - start)
+    speech_text = " ".join(SENTENCES * 3)
+    es.speech.synthesize(SpeechRequest("Warm up.", "alloy"))
+    start = time.perf_counter()
+    speech = es.speech.synthesize(SpeechRequest(speech_text, "alloy"))
+    tts_seconds = time.perf_counter() - start
+    audio_seconds = len(speech.samples) / speech.sample_rate
+    wav = encode_speech(speech.samples, speech.sample_rate, "wav")[0]
+    es.transcription.transcribe(TranscriptionRequest(wav, "warm.wav"))
+    start = time.perf_counter()
+    es.transcription.transcribe(TranscriptionRequest(wav, "speech.wav", word_timestamps=True))
+    stt_seconds = time.perf_counter() - start
+    return [
+        ("embeddings texts/s (256 short texts, batches of 32)", f"{embed_rate:.0f}"),
+        (f"TTS real-time factor ({audio_seconds:.1f} s of speech)", f"{tts_seconds / audio_seconds:.3f}"),
+        (
+            f"STT real-time factor ({audio_seconds:.1f} s, word timestamps)",
+            f"{stt_seconds / audio_seconds:.3f}",
+        ),
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=8)
+    parser.add_argument("--tokens", type=int, default=200)
+    args = parser.parse_args()
+    probe = subprocess.run([sys.executable, "-c", RSS_PROBE], capture_output=True, text=True, check=True)
+    rows = [("peak RSS MB, all local engines loaded and used once", f"{float(probe.stdout.split()[-1]):.0f}")]
+    rows += chat_rows(args.runs, args.tokens, heuristic=True)
+    rows += chat_rows(args.runs, args.tokens, heuristic=False)
+    rows += media_rows()
+    rows.append(
+        (
+            "peak RSS MB, this benchmark process",
+            f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f}",
+        )
+    )
+    width = max(len(name) for name, _ in rows)
+    print(
+        f"local models benchmark ({time.strftime('%Y-%m-%d %H:%M')}, {args.runs} runs, {args.tokens} max tokens)"
+    )
+    for name, value in rows:
+        print(f"  {name:<{width}}  {value}")
+
+
+if __name__ == "__main__":
+    main()
