@@ -6,7 +6,7 @@ Run it on a quiet machine (llama.cpp on 2 cores slows several-fold beside other 
 Chat is measured streaming, with the same greedy request both ways: time to first token (TTFT) from sending the
 request, and decode speed as (tokens - 1) / (last token time - first token time). Each run through the emulator
 follows a direct run; the ratio and overhead are medians over these pairs (machine noise is large here). The
-emulator is measured with its content-filter heuristic on (the default: the prompt and every 16 streamed tokens
+emulator is measured with its content-filter heuristic on (the default: the prompt and every 16 streamed tokens, a window of the last 32,
 are scored by the moderation engine) and off.
 """
 

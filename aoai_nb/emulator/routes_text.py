@@ -13,8 +13,8 @@ from starlette.responses import Response
 from aoai_nb.emulator.engines.base import CompletionEngine, CompletionRequest, Finish, TextDelta
 from aoai_nb.emulator.faults import estimate_tokens
 from aoai_nb.emulator.runtime import Call, Runtime, json_response
-from aoai_nb.emulator.safety import HEURISTIC_EVERY, OUTPUT_CUT_AFTER_DELTAS
-from aoai_nb.emulator.streams import Factory, chat_events, completion_events, stream_response
+from aoai_nb.emulator.safety import HEURISTIC_EVERY, OUTPUT_CUT_AFTER_DELTAS, heuristic_window
+from aoai_nb.emulator.streams import Factory, chat_stream, completion_stream
 from aoai_nb.emulator.text_requests import TextOptions, parse_chat, parse_completion
 from aoai_nb.emulator.text_shapes import (
     Generated,
@@ -60,14 +60,15 @@ class _Choices:
 async def _tokens_before_cut(rt: Runtime, call: Call, gen: Generated) -> int:
     """Completion tokens generated before the output filter cut this choice: what a stream of the same request
     reports, though a collected reply is cut whole. The header trigger lets OUTPUT_CUT_AFTER_DELTAS deltas out
-    (one token each); the heuristic checks the text every HEURISTIC_EVERY deltas, then the whole reply."""
+    (one token each); the heuristic checks a window of the text every HEURISTIC_EVERY deltas, then the whole
+    reply."""
     if call.triggers.output.filtered:
         if len(gen.deltas) >= OUTPUT_CUT_AFTER_DELTAS:
             return OUTPUT_CUT_AFTER_DELTAS
         return gen.finish.completion_tokens
-    for end in range(HEURISTIC_EVERY, len(gen.deltas) + 1, HEURISTIC_EVERY):
-        prefix = "".join(d.text for d in gen.deltas[:end])
-        if (await rt.filter.output(prefix, call.triggers)).filtered:
+    texts = [d.text for d in gen.deltas]
+    for end in range(HEURISTIC_EVERY, len(texts) + 1, HEURISTIC_EVERY):
+        if (await rt.filter.output(heuristic_window(texts[:end]), call.triggers)).filtered:
             return end
     return gen.finish.completion_tokens
 
@@ -100,7 +101,7 @@ async def chat(rt: Runtime, call: Call) -> Response:
         return engine.chat(request, i)
 
     if opts.stream:
-        return stream_response(call, chat_events(rt, call, engine, factory, opts, head, filter_results))
+        return await chat_stream(rt, call, engine, factory, opts, head, filter_results)
     out = await _generate(rt, call, engine, [factory], opts.n)
     choices = []
     for i, (gen, annotation, filtered) in enumerate(
@@ -137,8 +138,7 @@ async def completions(rt: Runtime, call: Call) -> Response:
     head = Head.new("cmpl", "text_completion", call.deployment.model)
     factories: list[Factory] = [functools.partial(_complete, engine, r) for r in requests]
     if opts.stream:
-        events = completion_events(rt, call, engine, factories, opts, head, filter_results, echo)
-        return stream_response(call, events)
+        return await completion_stream(rt, call, engine, factories, opts, head, filter_results, echo)
     out = await _generate(rt, call, engine, factories, opts.n)
     choices = []
     for index, (gen, annotation) in enumerate(zip(out.generated, out.annotations, strict=True)):

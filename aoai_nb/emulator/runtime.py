@@ -11,7 +11,8 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -33,7 +34,7 @@ from aoai_nb.emulator.wire import AzureError, dumps, invalid_request, simple_err
 
 log = logging.getLogger("aoai_nb.emulator")
 T = TypeVar("T")
-ENGINE_THREADS = 16  # engine calls run in worker threads, at most this many at once
+ENGINE_THREADS = 16  # engine calls run in worker threads, at most this many at once (streams: feeds.py)
 
 CAPABILITY_ENGINE: dict[str, str] = {
     "chat": "chat",
@@ -97,6 +98,18 @@ def engine_unavailable(exc: EngineUnavailable) -> AzureError:
     return simple_error(503, "EngineUnavailable", str(exc), {"x-should-retry": "false"})
 
 
+@contextmanager
+def azure_engine_errors() -> Iterator[None]:
+    """Engine exceptions that are the request's fault (EngineInputError, 400) or the setup's (503) become
+    Azure errors; anything else is a bug and passes through (the gateway answers 500)."""
+    try:
+        yield
+    except EngineInputError as exc:
+        raise invalid_request(str(exc), param=exc.param) from None
+    except EngineUnavailable as exc:
+        raise engine_unavailable(exc) from None
+
+
 class Runtime:
     def __init__(
         self,
@@ -143,14 +156,10 @@ class Runtime:
     async def run(self, engine: object, func: Callable[..., T], *args: Any) -> T:
         """Call ``func`` (work of ``engine``) in a worker thread - or directly when the engine is instant -
         turning engine exceptions into Azure errors. A cancelled request stops waiting for the thread."""
-        try:
+        with azure_engine_errors():
             if is_instant(engine):
                 return func(*args)
             return await anyio.to_thread.run_sync(func, *args, limiter=self.threads, abandon_on_cancel=True)
-        except EngineInputError as exc:
-            raise invalid_request(str(exc), param=exc.param) from None
-        except EngineUnavailable as exc:
-            raise engine_unavailable(exc) from None
 
     # --- the gateway ---------------------------------------------------------------------------------------
 

@@ -37,7 +37,8 @@ GRAMMAR = (
     f"{'|'.join(PROMPT_FLAGS)}; output flags {'|'.join(OUTPUT_FLAGS)}"
 )
 OUTPUT_CUT_AFTER_DELTAS = 2  # a header-triggered output filter lets this many stream deltas through first
-HEURISTIC_EVERY = 16  # stream deltas between two heuristic checks of the output so far
+HEURISTIC_EVERY = 16  # stream deltas between two heuristic checks of the output
+HEURISTIC_WINDOW = 2 * HEURISTIC_EVERY  # deltas a check scores: the new ones and as many before (see below)
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,16 @@ class ContentFilter:
         return [a.merged(triggers.prompt) for a in await self.score(texts)]
 
     async def output(self, text: str, triggers: FilterTriggers) -> Annotation:
+        """Score the output ``text`` (a whole reply, or a stream's window) merged with the header trigger."""
         if not text:
             return triggers.output
         (scored,) = await self.score([text])
         return scored.merged(triggers.output)
+
+
+def heuristic_window(texts: list[str]) -> str:
+    """What a check during a stream scores: the text of the last HEURISTIC_WINDOW deltas (the new ones and the
+    ones before, so a phrase across two checks is seen whole). Scoring a window instead of the whole text so far
+    keeps each check's cost flat (the moderation model reads 32 deltas, not the whole reply again) and reaches
+    text past a model's input limit (MiniLM reads 256 word pieces); the end of the reply is scored whole."""
+    return "".join(texts[-HEURISTIC_WINDOW:])

@@ -1,17 +1,21 @@
-"""Server-sent event streams for chat and completions, in Azure's chunk order (see docs/emulator.md)."""
+"""Server-sent event streams for chat and completions, in Azure's chunk order; engine items arrive through
+feeds (one producer thread per choice, or the event loop for instant engines: feeds.py, docs/emulator.md)."""
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import anyio
 from starlette.responses import StreamingResponse
+from starlette.types import Receive, Scope, Send
 
 from aoai_nb.emulator.engines.base import Finish, TextDelta
+from aoai_nb.emulator.feeds import Feed, Feeds, Item, Start
 from aoai_nb.emulator.runtime import Call, Runtime
-from aoai_nb.emulator.safety import HEURISTIC_EVERY, OUTPUT_CUT_AFTER_DELTAS
+from aoai_nb.emulator.safety import HEURISTIC_EVERY, OUTPUT_CUT_AFTER_DELTAS, heuristic_window
 from aoai_nb.emulator.text_requests import TextOptions
 from aoai_nb.emulator.text_shapes import (
     Head,
@@ -35,9 +39,19 @@ log = logging.getLogger("aoai_nb.emulator")
 Factory = Callable[[int], Iterator[TextDelta | Finish]]  # choice index -> engine generation
 
 
-def stream_response(call: Call, events: AsyncIterator[bytes]) -> StreamingResponse:
-    headers = {**call.headers, "cache-control": "no-cache", "x-accel-buffering": "no"}
-    return StreamingResponse(_guarded(events), headers=headers, media_type="text/event-stream")
+class _EventStream(StreamingResponse):
+    """The SSE response; when it ends (done, client gone, emulator stopping) every feed it opened is closed."""
+
+    def __init__(self, call: Call, events: AsyncIterator[bytes], feeds: Feeds) -> None:
+        headers = {**call.headers, "cache-control": "no-cache", "x-accel-buffering": "no"}
+        super().__init__(_guarded(events), headers=headers, media_type="text/event-stream")
+        self.feeds = feeds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self.feeds.close()
 
 
 async def _guarded(events: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
@@ -65,19 +79,32 @@ class _Choice:
     (``routes_text._tokens_before_cut``): the deltas sent (one token each) when the engine had not finished.
     """
 
-    def __init__(self, rt: Runtime, call: Call, engine: object, items: Iterator[TextDelta | Finish]) -> None:
-        self.rt, self.call, self.engine, self.items = rt, call, engine, items
+    def __init__(self, rt: Runtime, call: Call, feed: Feed, first: Item) -> None:
+        self.rt, self.call, self.feed = rt, call, feed
+        self.pending: Item | None = first
         self.finish: Finish | None = None
         self.cut: Annotation | None = None
         self.cut_early = False  # cut before the engine's Finish arrived
-        self.deltas = 0
-        self.text = ""
+        self.texts: list[str] = []  # one per delta sent
 
-    async def _next(self) -> TextDelta | Finish:
-        item: TextDelta | Finish | None = await self.rt.run(self.engine, next, self.items, None)
-        if item is None:
-            raise RuntimeError("engine generation ended without a Finish item")
-        return item
+    @classmethod
+    async def open(cls, rt: Runtime, call: Call, feeds: Feeds, start: Start) -> _Choice:
+        """Start the engine's generation and wait for its first item (an engine error there raises here)."""
+        feed = feeds.open(start)
+        try:
+            first = await feed.next()
+        except BaseException:
+            feed.close()
+            raise
+        return cls(rt, call, feed, first)
+
+    @property
+    def deltas(self) -> int:
+        return len(self.texts)
+
+    async def _next(self) -> Item:
+        item, self.pending = self.pending, None
+        return item if item is not None else await self.feed.next()
 
     async def deltas_until_done(self) -> AsyncIterator[TextDelta]:
         trigger = self.call.triggers.output
@@ -86,35 +113,31 @@ class _Choice:
         while not isinstance(item := await self._next(), Finish):
             if per_token > 0:
                 await anyio.sleep(per_token)
-            self.deltas += 1
-            self.text += item.text
+            self.texts.append(item.text)
             yield item
             if trigger.filtered and self.deltas >= OUTPUT_CUT_AFTER_DELTAS:
                 self.cut, self.cut_early = trigger, True
                 return
             if active and self.deltas % HEURISTIC_EVERY == 0:
-                annotation = await self.rt.filter.output(self.text, self.call.triggers)
+                annotation = await self.rt.filter.output(heuristic_window(self.texts), self.call.triggers)
                 if annotation.filtered:
                     self.cut, self.cut_early = annotation, True
                     return
         self.finish = item
-        annotation = await self.rt.filter.output(self.text, self.call.triggers) if active else trigger
+        text = "".join(self.texts)
+        annotation = await self.rt.filter.output(text, self.call.triggers) if active else trigger
         if annotation.filtered and not item.tool_calls:
             self.cut = annotation
 
     async def drain(self) -> None:
-        """After an early cut, run the engine to its Finish without sending anything (in one engine call):
-        only the Finish knows the prompt's token count (asked for only when the stream reports usage)."""
-        if self.finish is None:
-            self.finish = await self.rt.run(self.engine, _run_to_finish, self.items)
+        """After an early cut, let the engine run to its Finish without sending anything: only the Finish
+        knows the prompt's token count (asked for only when the stream reports usage)."""
+        while self.finish is None:
+            if isinstance(item := await self._next(), Finish):
+                self.finish = item
 
     def close(self) -> None:
-        close = getattr(self.items, "close", None)
-        if close is not None:
-            try:
-                close()
-            except ValueError:  # still running in an abandoned worker thread: it ends on its own
-                pass
+        self.feed.close()
 
     def completion_tokens(self) -> int:
         if self.cut_early or self.finish is None:
@@ -130,17 +153,27 @@ class _Choice:
         return choice_filter_result(self.cut) if self.cut is not None else {}
 
 
-def _run_to_finish(items: Iterator[TextDelta | Finish]) -> Finish:
-    for item in items:
-        if isinstance(item, Finish):
-            return item
-    raise RuntimeError("engine generation ended without a Finish item")
-
-
-async def chat_events(
+async def chat_stream(
     rt: Runtime,
     call: Call,
     engine: object,
+    factory: Factory,
+    opts: TextOptions,
+    head: Head,
+    filter_results: list[dict[str, Any]],
+) -> StreamingResponse:
+    """The streamed answer, once choice 0's first item exists: an engine error there is still an HTTP error."""
+    feeds = Feeds(engine)
+    first = await _Choice.open(rt, call, feeds, functools.partial(factory, 0))
+    events = _chat_events(rt, call, feeds, first, factory, opts, head, filter_results)
+    return _EventStream(call, events, feeds)
+
+
+async def _chat_events(
+    rt: Runtime,
+    call: Call,
+    feeds: Feeds,
+    first: _Choice,
     factory: Factory,
     opts: TextOptions,
     head: Head,
@@ -152,7 +185,7 @@ async def chat_events(
     for i in range(opts.n):
         role = {"content": "", "refusal": None, "role": "assistant"}
         yield sse_event(head.chunk([_chat_choice(i, role, {})]))
-        choice = _Choice(rt, call, engine, await rt.run(engine, factory, i))  # engines may work first
+        choice = first if i == 0 else await _Choice.open(rt, call, feeds, functools.partial(factory, i))
         try:
             async for delta in choice.deltas_until_done():
                 logprobs = chat_logprobs(list(delta.logprobs), opts.top_logprobs) if opts.logprobs else None
@@ -197,10 +230,28 @@ def _text_choice(index: int, text: str, results: dict[str, Any], logprobs: Any =
     }
 
 
-async def completion_events(
+async def completion_stream(
     rt: Runtime,
     call: Call,
     engine: object,
+    factories: list[Factory],
+    opts: TextOptions,
+    head: Head,
+    filter_results: list[dict[str, Any]],
+    echo: bool,
+) -> StreamingResponse:
+    """The streamed answer, once the first choice's first item exists (as ``chat_stream``)."""
+    feeds = Feeds(engine)
+    first = await _Choice.open(rt, call, feeds, functools.partial(factories[0], 0))
+    events = _completion_events(rt, call, feeds, first, factories, opts, head, filter_results, echo)
+    return _EventStream(call, events, feeds)
+
+
+async def _completion_events(
+    rt: Runtime,
+    call: Call,
+    feeds: Feeds,
+    first: _Choice,
     factories: list[Factory],
     opts: TextOptions,
     head: Head,
@@ -215,7 +266,8 @@ async def completion_events(
             index = k * opts.n + j
             if echo:
                 yield sse_event(head.chunk([_text_choice(index, opts.prompt_texts[k], safe)]))
-            choice = _Choice(rt, call, engine, await rt.run(engine, factory, j))
+            start = functools.partial(factory, j)
+            choice = first if index == 0 else await _Choice.open(rt, call, feeds, start)
             offset = len(opts.prompt_texts[k]) if echo else 0
             try:
                 async for delta in choice.deltas_until_done():

@@ -29,6 +29,11 @@ class FailingChat:
 
     def chat(self, request: ChatRequest, choice_index: int = 0) -> Iterator[TextDelta | Finish]:
         text = request.messages[0].content
+        if text == "eager":  # raised by the call itself, before any generation exists
+            raise EngineInputError("The test engine refuses at once.", param="messages[0].content")
+        return self._generate(text)
+
+    def _generate(self, text: str) -> Iterator[TextDelta | Finish]:
         if text == "input":
             raise EngineInputError("The test engine rejects this input.", param="messages[0].content")
         if text == "unavailable":
@@ -38,6 +43,8 @@ class FailingChat:
         yield TextDelta("partial ")
         if text == "late":
             raise EngineInputError("The test engine gave up mid-stream.", param="messages")
+        if text == "unfinished":
+            return
         yield Finish("stop", prompt_tokens=1, completion_tokens=1)
 
 
@@ -72,10 +79,20 @@ def test_engine_input_error_is_a_400_with_param(failing: Any) -> None:
     assert info.value.param == "messages[0].content" and "rejects" in info.value.message
 
 
-def test_engine_unavailable_is_a_503_the_sdk_does_not_retry(failing: Any) -> None:
+@pytest.mark.parametrize("text", ["input", "eager"])
+def test_engine_input_error_before_the_first_token_of_a_stream_is_a_400(failing: Any, text: str) -> None:
+    emu, client = failing
+    with pytest.raises(openai.BadRequestError) as info:
+        _ask(client, text, stream=True)  # the first item is awaited before the 200 is sent
+    assert info.value.param == "messages[0].content" and "test engine" in info.value.message
+    assert emu.status()["requests"]["by_status"] == {"400": 1}
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_engine_unavailable_is_a_503_the_sdk_does_not_retry(failing: Any, stream: bool) -> None:
     emu, client = failing
     with pytest.raises(openai.InternalServerError) as info:
-        _ask(client, "unavailable")
+        _ask(client, "unavailable", stream=stream)
     assert info.value.status_code == 503 and info.value.code == "EngineUnavailable"
     assert "pip install" in info.value.message
     assert emu.status()["requests"]["by_status"] == {"503": 1}  # x-should-retry: false stopped the retries
@@ -105,6 +122,17 @@ def test_error_after_the_stream_started_is_an_sse_error_event(failing: Any) -> N
     with stream, pytest.raises(openai.APIError, match="gave up mid-stream"):
         for _ in stream:
             pass
+
+
+def test_a_stream_that_ends_without_finish_is_an_sse_error_event(
+    failing: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    _, client = failing
+    stream = _ask(client, "unfinished", stream=True)
+    with stream, pytest.raises(openai.APIError, match="had an error processing"):
+        for _ in stream:
+            pass
+    assert "ended without a Finish" in caplog.text  # logged for whoever runs the emulator
 
 
 def test_engine_name_header_reports_the_engine(failing: Any) -> None:
