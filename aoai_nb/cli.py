@@ -65,8 +65,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from aoai_nb.config import ConfigError
+
     try:
         code: int = args.handler(args)
+    except ConfigError as exc:
+        print(f"aoai-nb {args.command}: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
         return 130

@@ -126,7 +126,6 @@ def doctor(
     make: Callable[..., Any] | None = None,
 ) -> DoctorReport:
     """Run every check and return the report (it never raises for a failed check)."""
-    import openai
 
     from aoai_nb.client import make_client
     from aoai_nb.config import load_settings
@@ -148,21 +147,32 @@ def doctor(
     except ConfigError as exc:
         report.checks.append(Check("auth", False, "cannot build a client", str(exc)))
         return report
-    quick = base.with_options(max_retries=0, timeout=30.0)
+    try:
+        _check_service(report, s, base.with_options(max_retries=0, timeout=30.0), capabilities)
+    finally:
+        if client is None:  # built here: release its connections
+            base.close()
+    return report
+
+
+def _check_service(report: DoctorReport, s: Settings, quick: Any, capabilities: Iterable[Capability]) -> None:
+    """Endpoint, auth and api-version through one models.list call, then one probe per deployment."""
+    import openai
+
     mode = "emulator key" if s.uses_emulator else s.resolved_auth
     try:
         quick.models.list()
     except openai.APIConnectionError as exc:
         report.checks.append(_failure("endpoint reachable", exc))
-        return report
+        return
     except openai.APIStatusError as exc:
         report.checks.append(Check("endpoint reachable", True, f"answered HTTP {exc.status_code}"))
         name = "auth" if exc.status_code in (401, 403) else "api-version accepted"
         report.checks.append(_failure(name, exc))
-        return report
+        return
     except Exception as exc:  # e.g. Entra ID could not get a token
         report.checks.append(_failure("auth", exc))
-        return report
+        return
     report.checks.append(Check("endpoint reachable", True, "listed models"))
     report.checks.append(Check("auth", True, f"{mode} accepted"))
     report.checks.append(Check("api-version accepted", True, s.api_version))
@@ -173,4 +183,3 @@ def doctor(
             report.checks.append(Check(label, True, _probe(quick, capability, name)))
         except Exception as exc:
             report.checks.append(_failure(label, exc))
-    return report

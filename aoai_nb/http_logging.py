@@ -71,7 +71,11 @@ class _Hooks:
         if self.headers:
             lines += [f"    {k}: {v}" for k, v in redact_headers(dict(request.headers)).items()]
         if self.bodies:
-            lines.append("    " + _body_text(request.content, request.headers.get("content-type", "")))
+            try:
+                body = _body_text(request.content, request.headers.get("content-type", ""))
+            except httpx2.RequestNotRead:  # multipart uploads are streamed: never read them here
+                body = f"(streamed {request.headers.get('content-type', 'body')}: not logged)"
+            lines.append("    " + body)
         logger.info("\n".join(lines))
 
     def describe_response(self, response: httpx2.Response) -> list[str]:

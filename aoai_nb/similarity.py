@@ -129,7 +129,8 @@ def _scores(q: Matrix, rows: Matrix, normalized: bool) -> Matrix:
     if not normalized:
         norms = np.sqrt(np.einsum("ij,ij->i", rows, rows))
         # rows already unit length to float32 precision (deviation ~4e-7) need no rescaling
-        if norms.size and float(np.abs(norms - 1.0).max()) > UNIT_TOLERANCE:
+        # nanmax: a NaN row (a failed embedding) must not hide the other rows' norms
+        if norms.size and not float(np.nanmax(np.abs(norms - 1.0), initial=0.0)) <= UNIT_TOLERANCE:
             with np.errstate(divide="ignore"):
                 s *= np.where(norms > 0, 1.0 / norms, 0.0).astype(np.float32)
     return s

@@ -105,8 +105,12 @@ def show(
     Streams are shown live and consumed (keep the result with ``stream()`` instead); an ``AsyncStream``
     returns an awaitable: ``await show(s)``. Token usage of what is shown is added to the session tracker.
     """
+    from aoai_nb.display._base import View
     from aoai_nb.display._env import show_object
 
+    if isinstance(obj, View):  # already a view, e.g. a finished StreamResult: show it, do not re-consume
+        show_object(obj, env=env, out=out)
+        return None
     if _is_stream(obj):
         from aoai_nb.display.live import StreamResult
 

@@ -128,15 +128,15 @@ class TranscriptView(View):
             return cls(response)
         data = as_dict(response)
         words = tuple(
-            (str(w.get("word", "")), float(w.get("start", 0.0)), float(w.get("end", 0.0)))
+            (str(w.get("word", "")), float(w.get("start") or 0.0), float(w.get("end") or 0.0))
             for w in data.get("words") or []
             if isinstance(w, Mapping)
         )
         segments = tuple(
             (
                 int(s.get("id", i)),
-                float(s.get("start", 0.0)),
-                float(s.get("end", 0.0)),
+                float(s.get("start") or 0.0),
+                float(s.get("end") or 0.0),
                 str(s.get("text", "")),
             )
             for i, s in enumerate(data.get("segments") or [])

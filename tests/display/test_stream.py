@@ -250,3 +250,12 @@ def test_connection_drop_mid_stream() -> None:
     with pytest.raises(openai.APIConnectionError):
         result.wait()
     assert result.text == "Hel" and "APIConnectionError" in result.to_text()
+
+
+def test_showing_a_finished_result_shows_it_again_instead_of_an_empty_stream() -> None:
+    result = stream(sdk_stream(AZURE_CUT_STREAM), sink=PlainSink(io.StringIO()), tracker=UsageTracker())
+    out = io.StringIO()
+    show(result, env="plain", out=out)  # type: ignore[arg-type]
+    shown = out.getvalue()
+    assert "Here is a <b>story</b>" in shown and "finish_reason=content_filter" in shown
+    assert result.text.startswith("Here is a <b>story</b>")

@@ -283,3 +283,12 @@ def test_importing_the_display_surface_stays_light() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
     assert out.splitlines()[-1] == "[]"
+
+
+def test_null_word_times_do_not_break_the_transcript_view() -> None:
+    from aoai_nb.display.audio import TranscriptView
+
+    transcript = TranscriptView.from_response(
+        {"text": "hi there", "words": [{"word": "hi", "start": None, "end": 0.4}], "segments": []}
+    )
+    assert "hi" in str(transcript)

@@ -206,3 +206,15 @@ def test_rank_on_vectors_labels_with_texts() -> None:
     multi = rank(np.array([[1, 0], [0, 1]]), corpus, k=1)
     assert not multi.single
     assert [(h.query, h.index) for h in multi] == [(0, 0), (1, 2)]
+
+
+def test_a_nan_row_does_not_turn_scores_into_raw_dot_products() -> None:
+    from aoai_nb.similarity import top_k
+
+    rng = np.random.default_rng(0)
+    corpus = rng.random((5, 4)).astype(np.float32) * 3  # rows far from unit length
+    with_nan = corpus.copy()
+    with_nan[2] = np.nan
+    indices, scores = top_k(corpus[:1], with_nan, 5)
+    assert indices[0, -1] == -1 and scores[0, -1] == -np.inf  # the NaN row is reported missing
+    assert np.all(scores[0, :-1] <= 1.0 + 1e-6) and scores[0, 0] == pytest.approx(1.0, abs=1e-6)

@@ -148,3 +148,17 @@ def test_settings_and_options_are_exclusive() -> None:
 
     with pytest.raises(TypeError, match="either settings= or individual options"):
         make_client(settings=load_settings(environ={}, dotenv=False), endpoint="https://x.openai.azure.com")
+
+
+def test_body_logging_does_not_break_file_uploads(emulator: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    from aoai_nb.doctor import _silence_wav
+
+    with make_client(
+        endpoint=emulator.url, api_key=emulator.api_key, http_log="body", environ={}, dotenv=False
+    ) as client:
+        transcript = client.audio.transcriptions.create(
+            model="whisper", file=("s.wav", _silence_wav(), "audio/wav")
+        )
+    assert transcript.text is not None
+    err = capsys.readouterr().err
+    assert "(streamed multipart/form-data" in err and "not logged)" in err

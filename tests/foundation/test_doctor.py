@@ -81,3 +81,25 @@ def test_the_command_exits_non_zero_on_failure(
     assert "[FAIL] auth" in out and CANARY not in out
     monkeypatch.setenv("AZURE_OPENAI_API_KEY", emulator.api_key)
     assert main(["doctor"]) == 0
+
+
+def test_the_client_doctor_builds_is_closed(emulator: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    built: list[Any] = []
+
+    def make(**kwargs: Any) -> Any:
+        from aoai_nb.client import make_client
+
+        built.append(make_client(**kwargs))
+        return built[-1]
+
+    doctor(settings=settings_for(emulator), capabilities=["chat"], make=make)
+    assert built and built[0].is_closed()
+
+
+def test_a_configuration_problem_in_a_command_is_a_message_not_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir("/")
+    monkeypatch.setenv("OPENAI_API_VERSION", "yesterday")
+    assert main(["lab"]) == 2
+    assert "aoai-nb lab: api_version 'yesterday'" in capsys.readouterr().err
