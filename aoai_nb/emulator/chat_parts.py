@@ -91,6 +91,17 @@ def _content(message: dict[str, Any], where: str, role: str) -> tuple[str, tuple
     return "\n".join(texts), tuple(images)
 
 
+def _is_tool_call(call: Any) -> bool:
+    function = call.get("function") if isinstance(call, dict) else None
+    return (
+        isinstance(call, dict)
+        and isinstance(call.get("id"), str)
+        and isinstance(function, dict)
+        and isinstance(function.get("name"), str)
+        and isinstance(function.get("arguments"), str)
+    )
+
+
 def parse_message(message: Any, i: int) -> ChatMessage:
     where = f"messages[{i}]"
     if not isinstance(message, dict):
@@ -103,16 +114,15 @@ def parse_message(message: Any, i: int) -> ChatMessage:
             code="invalid_value",
         )
     text, images = _content(message, where, role)
-    tool_calls = message.get("tool_calls") or ()
-    if role == "assistant" and tool_calls:
-        if not isinstance(tool_calls, list) or not all(
-            isinstance(c, dict) and isinstance(c.get("id"), str) and isinstance(c.get("function"), dict)
-            for c in tool_calls
-        ):
-            raise invalid_request(
-                f"'{where}.tool_calls' must be an array of {{id, type, function}} objects.",
-                param=f"{where}.tool_calls",
-            )
+    tool_calls = message.get("tool_calls")
+    if tool_calls is None:
+        tool_calls = []
+    if not isinstance(tool_calls, list) or not all(_is_tool_call(c) for c in tool_calls):
+        raise invalid_request(
+            f"'{where}.tool_calls' must be an array of {{id, type, function: {{name, arguments}}}} objects "
+            "(arguments a JSON string).",
+            param=f"{where}.tool_calls",
+        )
     tool_call_id = message.get("tool_call_id")
     if role == "tool" and not isinstance(tool_call_id, str):
         raise invalid_request(

@@ -26,8 +26,27 @@ ENGINE_CHOICES = ("default", "scripted", "local", "auto")
 FAULT_STATUSES = (408, 429, 500, 502, 503, 504)
 
 
+# Teaching controls' allowed ranges (config file, CLI and POST /aoai-nb/controls alike).
+CONTROL_RANGES: dict[str, tuple[float, float]] = {
+    "fault_retry_after_ms": (1, 120_000),  # the SDK ignores longer waits
+    "fault_timeout_seconds": (0, 600),
+    "first_token_ms": (0, 120_000),
+    "per_token_ms": (0, 10_000),
+}
+
+
 class ConfigFileError(ValueError):
     """The configuration file is unreadable or has a bad value; the message names the key and the fix."""
+
+
+def control_value(control: str, value: Any, where: str, name: str | None = None) -> float:
+    """``value`` for teaching control ``control``: a finite number in its CONTROL_RANGES range."""
+    low, high = CONTROL_RANGES[control]
+    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+        raise ConfigFileError(
+            f"{where}: '{name or control}' must be a number from {low:g} to {high:g}, not {value!r}."
+        )
+    return float(value)
 
 
 @dataclass(frozen=True)
@@ -176,10 +195,12 @@ def _apply(config: EmulatorConfig, data: dict[str, Any], where: str) -> Emulator
         changes["fault_rates"] = parse_fault_rates(faults["rates"] or {}, where)
     if "retry_after_ms" in faults:
         value = _number(faults["retry_after_ms"], "faults.retry_after_ms", where, minimum=1, integer=True)
-        changes["fault_retry_after_ms"] = value
+        changes["fault_retry_after_ms"] = int(
+            control_value("fault_retry_after_ms", value, where, "faults.retry_after_ms")
+        )
     if "timeout_seconds" in faults:
-        changes["fault_timeout_seconds"] = float(
-            _number(faults["timeout_seconds"], "faults.timeout_seconds", where)
+        changes["fault_timeout_seconds"] = control_value(
+            "fault_timeout_seconds", faults["timeout_seconds"], where, "faults.timeout_seconds"
         )
     if "seed" in faults:
         seed = faults["seed"]
@@ -189,10 +210,12 @@ def _apply(config: EmulatorConfig, data: dict[str, Any], where: str) -> Emulator
     latency = _section(data, "latency", where)
     for key, attr in (("first_token_ms", "first_token_ms"), ("per_token_ms", "per_token_ms")):
         if key in latency:
-            changes[attr] = float(_number(latency[key], f"latency.{key}", where))
+            changes[attr] = control_value(attr, latency[key], where, f"latency.{key}")
     content_filter = _section(data, "content_filter", where)
     if "heuristic" in content_filter:
-        changes["filter_heuristic"] = bool(content_filter["heuristic"])
+        if not isinstance(content_filter["heuristic"], bool):
+            raise ConfigFileError(f"{where}: 'content_filter.heuristic' must be true or false.")
+        changes["filter_heuristic"] = content_filter["heuristic"]
     limits = _section(data, "limits", where)
     for key in ("max_json_bytes", "max_audio_bytes", "image_cache"):
         if key in limits:

@@ -18,6 +18,7 @@ RETRY_AFTER_HEADER = "x-aoai-nb-retry-after-ms"
 FAULT_KINDS = tuple(str(s) for s in FAULT_STATUSES) + ("timeout", "disconnect")
 WINDOW_SECONDS = 60.0
 MAX_HEADER_LATENCY_MS = 120_000
+MAX_RETRY_AFTER_MS = 120_000
 
 _FAULT_BODIES: dict[int, tuple[str, str]] = {
     408: ("Timeout", "The operation was timeout."),
@@ -36,17 +37,16 @@ _FAULT_BODIES: dict[int, tuple[str, str]] = {
 }
 
 
-def _int_header(headers: Mapping[str, str], name: str, maximum: int) -> int | None:
+def _int_header(headers: Mapping[str, str], name: str, maximum: int, minimum: int = 0) -> int | None:
     raw = headers.get(name)
     if raw is None:
         return None
-    try:
-        value = int(raw.strip())
-    except ValueError:
-        value = -1
-    if not 0 <= value <= maximum:
+    text = raw.strip()
+    value = int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else -1
+    if not minimum <= value <= maximum:
         raise invalid_request(
-            f"Header {name} must be a whole number of milliseconds between 0 and {maximum}, not {raw!r}.",
+            f"Header {name} must be a whole number of milliseconds between {minimum} and {maximum}, "
+            f"not {raw[:40]!r}.",
             param=name,
         )
     return value
@@ -54,6 +54,11 @@ def _int_header(headers: Mapping[str, str], name: str, maximum: int) -> int | No
 
 def header_latency_ms(headers: Mapping[str, str]) -> int:
     return _int_header(headers, LATENCY_HEADER, MAX_HEADER_LATENCY_MS) or 0
+
+
+def header_retry_after_ms(headers: Mapping[str, str]) -> int | None:
+    """The 429 wait asked for by ``x-aoai-nb-retry-after-ms`` (1 to 120000), or None."""
+    return _int_header(headers, RETRY_AFTER_HEADER, MAX_RETRY_AFTER_MS, minimum=1)
 
 
 def parse_fault(headers: Mapping[str, str]) -> str | None:

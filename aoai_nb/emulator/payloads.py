@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +14,7 @@ from starlette.requests import Request
 from aoai_nb.emulator.wire import AzureError, invalid_request, simple_error
 
 MAX_FORM_FIELD_BYTES = 64 * 1024
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,39 @@ async def read_body(request: Request, limit: int, what: str) -> bytes:
     return body
 
 
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value; numbers must be finite")
+
+
+def parse_json(body: bytes) -> Any:
+    """Strict JSON as Azure reads it: UTF-8, no NaN/Infinity, no lone UTF-16 surrogates, nesting Python can
+    hold; else a 400 ``invalid_json`` naming the problem."""
+    try:
+        text = body.decode("utf-8-sig")
+        data = json.loads(text, parse_constant=_no_constants)
+    except UnicodeDecodeError as exc:
+        problem = f"it is not UTF-8 ({exc.reason} at byte {exc.start})"
+    except RecursionError:
+        problem = "it nests too deeply"
+    except ValueError as exc:
+        problem = str(exc)
+    else:
+        if not _SURROGATE_ESCAPE.search(text):
+            return data
+        try:
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
+            return data
+        except UnicodeEncodeError:
+            problem = "a string holds a lone UTF-16 surrogate escape (e.g. \\ud800 without its pair)"
+        except RecursionError:
+            problem = "it nests too deeply"
+    raise invalid_request(
+        f"The request body is not valid JSON ({problem}); send a JSON object.",
+        param=None,
+        code="invalid_json",
+    )
+
+
 async def read_json(request: Request, limit: int, allow_form: bool = False) -> dict[str, Any]:
     media_type = _media_type(request)
     if allow_form and media_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
@@ -62,15 +97,7 @@ async def read_json(request: Request, limit: int, allow_form: bool = False) -> d
             param="content-type",
             code="invalid_content_type",
         )
-    body = await read_body(request, limit, "JSON body")
-    try:
-        data = json.loads(body)
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise invalid_request(
-            f"The request body is not valid JSON ({exc}); send a JSON object.",
-            param=None,
-            code="invalid_json",
-        ) from None
+    data = parse_json(await read_body(request, limit, "JSON body"))
     if not isinstance(data, dict):
         raise invalid_request(
             'The request body must be a JSON object, e.g. {"messages": [...]}.',
@@ -118,6 +145,10 @@ async def _read_form(request: Request, limit: int, want_file: bool) -> tuple[dic
                 if key != "file" or not want_file:
                     raise invalid_request(
                         f"Unexpected file part {key!r}; only 'file' carries a file.", param=key
+                    )
+                if upload is not None:
+                    raise invalid_request(
+                        "The 'file' part is given more than once; send one file.", param="file"
                     )
                 data = await value.read()
                 if len(data) > limit:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 from typing import Any
 
 from starlette.requests import Request
@@ -11,8 +10,15 @@ from starlette.responses import Response
 
 from aoai_nb import __version__
 from aoai_nb.emulator import policy
-from aoai_nb.emulator.config import ConfigFileError, Deployment, parse_fault_rates
+from aoai_nb.emulator.config import (
+    CONTROL_RANGES,
+    ConfigFileError,
+    Deployment,
+    control_value,
+    parse_fault_rates,
+)
 from aoai_nb.emulator.faults import FAULT_HEADER, LATENCY_HEADER, RETRY_AFTER_HEADER, FaultInjector
+from aoai_nb.emulator.payloads import parse_json, read_body
 from aoai_nb.emulator.runtime import Runtime
 from aoai_nb.emulator.wire import dumps, invalid_request, resource_not_found
 
@@ -159,10 +165,7 @@ CONTROL_KEYS = {
 async def set_controls(rt: Runtime, request: Request) -> Response:
     """Change teaching controls at run time; the body holds only the keys to change (see docs/emulator.md)."""
     policy.check_auth(request.headers, rt.api_key, rt.auth)
-    try:
-        body = json.loads(await request.body())
-    except ValueError:
-        body = None
+    body = parse_json(await read_body(request, rt.config.max_json_bytes, "controls body"))
     if not isinstance(body, dict):
         raise invalid_request(
             'Send the controls to change as a JSON object, e.g. {"fault_rates": {"429": 0.5}}.'
@@ -177,13 +180,6 @@ async def set_controls(rt: Runtime, request: Request) -> Response:
     except ConfigFileError as exc:
         raise invalid_request(str(exc)) from None
     return _json(status(rt))
-
-
-def _number(body: dict[str, Any], key: str, minimum: float) -> float:
-    value = body[key]
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < minimum:
-        raise ConfigFileError(f"controls: '{key}' must be a number >= {minimum:g}, not {value!r}.")
-    return float(value)
 
 
 def _apply_controls(rt: Runtime, body: dict[str, Any]) -> None:
@@ -205,11 +201,10 @@ def _apply_controls(rt: Runtime, body: dict[str, Any]) -> None:
     seed = body.get("fault_seed")
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
         raise ConfigFileError("controls: 'fault_seed' must be an integer.")
-    numbers = {
-        key: _number(body, key, 1 if key == "fault_retry_after_ms" else 0)
-        for key in ("fault_timeout_seconds", "first_token_ms", "per_token_ms", "fault_retry_after_ms")
-        if key in body
-    }
+    numbers = {key: control_value(key, body[key], "controls") for key in CONTROL_RANGES if key in body}
+    for key in ("filter_heuristic", "reset_rate_limits"):
+        if key in body and not isinstance(body[key], bool):
+            raise ConfigFileError(f"controls: '{key}' must be true or false, not {body[key]!r}.")
     # everything is valid: apply
     for deployment in updated:
         rt.registry.replace(deployment)
@@ -220,6 +215,6 @@ def _apply_controls(rt: Runtime, body: dict[str, Any]) -> None:
     for key, value in numbers.items():
         setattr(config, key, int(value) if key == "fault_retry_after_ms" else value)
     if "filter_heuristic" in body:
-        config.filter_heuristic = rt.filter.heuristic = bool(body["filter_heuristic"])
+        config.filter_heuristic = rt.filter.heuristic = body["filter_heuristic"]
     if body.get("reset_rate_limits"):
         rt.limiter.reset()

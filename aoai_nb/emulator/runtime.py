@@ -26,7 +26,13 @@ from aoai_nb.emulator import policy
 from aoai_nb.emulator.config import Deployment, EmulatorConfig
 from aoai_nb.emulator.engines import EngineKind, EngineSet, load_engine_set
 from aoai_nb.emulator.engines.base import EngineInputError, EngineUnavailable
-from aoai_nb.emulator.faults import FaultInjector, RateLimiter, header_latency_ms, injected_error
+from aoai_nb.emulator.faults import (
+    FaultInjector,
+    RateLimiter,
+    header_latency_ms,
+    header_retry_after_ms,
+    injected_error,
+)
 from aoai_nb.emulator.images import ImageStore
 from aoai_nb.emulator.payloads import Upload, read_json, read_multipart
 from aoai_nb.emulator.safety import ContentFilter, FilterTriggers, parse_filter_header
@@ -227,15 +233,7 @@ class Runtime:
             return
         if fault == "disconnect":
             raise Disconnect()
-        retry_after = self.config.fault_retry_after_ms
-        raw = call.request.headers.get("x-aoai-nb-retry-after-ms")
-        if raw is not None:
-            if not raw.strip().isdigit() or not 1 <= int(raw) <= 120_000:
-                raise invalid_request(
-                    f"Header x-aoai-nb-retry-after-ms must be between 1 and 120000, not {raw!r}.",
-                    param="x-aoai-nb-retry-after-ms",
-                )
-            retry_after = int(raw)
+        retry_after = header_retry_after_ms(call.request.headers) or self.config.fault_retry_after_ms
         raise injected_error(int(fault), policy.QUOTA_OPERATIONS[call.route], call.api_version, retry_after)
 
     async def before_output(self, call: Call) -> None:

@@ -14,6 +14,8 @@ from aoai_nb.emulator.engines.base import (
 )
 from aoai_nb.emulator.wire import invalid_request
 
+MAX_CHOICES = 128  # choices in one answer: chat's n, completions' prompts x n
+
 COMMON = {
     "model",
     "n",
@@ -143,7 +145,7 @@ def parse_chat(body: dict[str, Any]) -> tuple[ChatRequest, TextOptions]:
     )
     prompt = "\n".join(m.content for m in messages if m.role != "assistant")
     options = TextOptions(
-        n=p.integer(body, "n", 1, 1, 128) or 1,
+        n=p.integer(body, "n", 1, 1, MAX_CHOICES) or 1,
         stream=stream,
         include_usage=p.stream_options(body, stream),
         logprobs=logprobs,
@@ -161,6 +163,13 @@ def parse_completion(body: dict[str, Any]) -> tuple[list[CompletionRequest], Tex
     max_tokens = p.integer(body, "max_tokens", 16, 0)
     logprobs_n = p.integer(body, "logprobs", None, 0, 5)
     n = p.integer(body, "n", 1, 1, 128) or 1
+    if len(prompts) * n > MAX_CHOICES:
+        raise invalid_request(
+            f"{len(prompts)} prompts x n={n} asks for {len(prompts) * n} choices; the emulator answers at most "
+            f"{MAX_CHOICES} per request (Azure caps n at 128): send fewer prompts or a smaller n.",
+            param="n",
+            code="invalid_value",
+        )
     best_of = p.integer(body, "best_of", None, 1, 20)
     if best_of is not None and best_of < n:
         raise invalid_request(

@@ -56,6 +56,11 @@ def test_file_overrides_only_what_it_names(tmp_path: Path) -> None:
         ("colour: red", "unknown top-level"),
         ("deployments: [unclosed", "not valid YAML"),
         ("- just a list", "must be a mapping"),
+        ("faults: {retry_after_ms: 120001}", "faults.retry_after_ms"),
+        ("faults: {timeout_seconds: .nan}", "faults.timeout_seconds"),
+        ("latency: {first_token_ms: .inf}", "latency.first_token_ms"),
+        ("latency: {per_token_ms: 10001}", "latency.per_token_ms"),
+        ("content_filter: {heuristic: 'no'}", "content_filter.heuristic"),
     ],
 )
 def test_bad_config_files_name_the_key(tmp_path: Path, text: str, message: str) -> None:
@@ -105,6 +110,8 @@ def test_command_line_controls_override_the_config() -> None:
         ("--fault-rate", "418=0.1"),
         ("--retry-after-ms", "500000"),
         ("--latency-ms", "-1"),
+        ("--latency-ms", "inf"),
+        ("--per-token-ms", "nan"),
     ],
 )
 def test_bad_command_line_values(argv: tuple[str, ...]) -> None:

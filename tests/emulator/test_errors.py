@@ -28,6 +28,24 @@ def chat(**body: Any) -> dict[str, Any]:
     return {"json": {"messages": U, **body}}
 
 
+def schema(value: Any) -> dict[str, Any]:
+    """A chat request whose response_format asks for an instance of ``value``."""
+    return chat(response_format={"type": "json_schema", "json_schema": {"name": "x", "schema": value}})
+
+
+def raw_json(text: str) -> dict[str, Any]:
+    return {"content": text.encode(), "headers": {"content-type": "application/json"}}
+
+
+def fault_429(retry_after: bytes) -> dict[str, Any]:
+    return {**chat(), "headers": {"x-aoai-nb-fault": "429", "x-aoai-nb-retry-after-ms": retry_after}}
+
+
+SELF_REF = {"type": "object", "properties": {"a": {"$ref": "#"}}, "required": ["a"]}
+RF = "response_format"
+LONE_SURROGATE = '{"messages":[{"role":"user","content":"\\ud800"}]%s}'
+
+
 # (id, method, path, request kwargs, status, error code, param)
 CASES: list[tuple[str, str, str, dict[str, Any], int, str | None, str | None]] = [
     ("missing messages", "POST", CHAT, {"json": {}}, 400, "missing_required_parameter", "messages"),
@@ -393,6 +411,193 @@ CASES: list[tuple[str, str, str, dict[str, Any], int, str | None, str | None]] =
         404,
         "DeploymentNotFound",
         None,
+    ),
+    # schemas the scripted engine cannot build within its limits (once: a 45 MB answer, a frozen server, 500s)
+    ("minItems 3,000,000", "POST", CHAT, schema({"type": "array", "minItems": 3_000_000}), 400, None, RF),
+    (
+        "minLength 50,000,000",
+        "POST",
+        CHAT,
+        schema({"type": "string", "minLength": 50_000_000}),
+        400,
+        None,
+        RF,
+    ),
+    ("minProperties 1e6", "POST", CHAT, schema({"type": "object", "minProperties": 10**6}), 400, None, RF),
+    (
+        "nested minItems",
+        "POST",
+        CHAT,
+        schema({"type": "array", "minItems": 1000, "items": {"type": "array", "minItems": 1000}}),
+        400,
+        None,
+        RF,
+    ),
+    ("$ref a number", "POST", CHAT, schema({"$ref": 5}), 400, None, RF),
+    ("$ref to itself", "POST", CHAT, schema({"$ref": "#"}), 400, None, RF),
+    ("required property refers back", "POST", CHAT, schema(SELF_REF), 400, None, RF),
+    ("$ref past a list", "POST", CHAT, schema({"$ref": "#/x/5", "x": [1]}), 400, None, RF),
+    ("multipleOf 1e-320", "POST", CHAT, schema({"type": "integer", "multipleOf": 1e-320}), 400, None, RF),
+    ("multipleOf negative", "POST", CHAT, schema({"type": "number", "multipleOf": -2}), 400, None, RF),
+    (
+        "tool parameters refer back",
+        "POST",
+        CHAT,
+        chat(
+            tools=[{"type": "function", "function": {"name": "f", "parameters": SELF_REF}}],
+            tool_choice="required",
+        ),
+        400,
+        None,
+        "tools",
+    ),
+    (
+        "tool parameters multipleOf 1e-320",
+        "POST",
+        CHAT,
+        chat(
+            tools=[
+                {
+                    "type": "function",
+                    "function": {
+                        "name": "f",
+                        "parameters": {
+                            "type": "object",
+                            "properties": {"k": {"type": "integer", "multipleOf": 1e-320}},
+                        },
+                    },
+                }
+            ],
+            tool_choice="required",
+        ),
+        400,
+        None,
+        "tools",
+    ),
+    (
+        "2048 prompts x n=128",
+        "POST",
+        COMPLETIONS,
+        {"json": {"prompt": ["hi"] * 2048, "n": 128}},
+        400,
+        "invalid_value",
+        "n",
+    ),
+    (
+        "user tool_calls a number",
+        "POST",
+        CHAT,
+        {"json": {"messages": [{"role": "user", "content": "hi", "tool_calls": 5}]}},
+        400,
+        None,
+        "messages[0].tool_calls",
+    ),
+    (
+        "tool_calls true",
+        "POST",
+        CHAT,
+        {"json": {"messages": [{"role": "user", "content": "hi", "tool_calls": True}]}},
+        400,
+        None,
+        "messages[0].tool_calls",
+    ),
+    (
+        "tool_calls a string",
+        "POST",
+        CHAT,
+        {"json": {"messages": [*U, {"role": "assistant", "content": None, "tool_calls": "abc"}]}},
+        400,
+        None,
+        "messages[1].tool_calls",
+    ),
+    (
+        "tool call arguments not a string",
+        "POST",
+        CHAT,
+        {
+            "json": {
+                "messages": [
+                    *U,
+                    {
+                        "role": "assistant",
+                        "tool_calls": [
+                            {"id": "c", "type": "function", "function": {"name": "f", "arguments": 5}}
+                        ],
+                    },
+                ]
+            }
+        },
+        400,
+        None,
+        "messages[1].tool_calls",
+    ),
+    ("lone surrogate", "POST", CHAT, raw_json(LONE_SURROGATE % ""), 400, "invalid_json", None),
+    (
+        "lone surrogate, streamed",
+        "POST",
+        CHAT,
+        raw_json(LONE_SURROGATE % ',"stream":true'),
+        400,
+        "invalid_json",
+        None,
+    ),
+    (
+        "raw UTF-8 surrogate bytes",
+        "POST",
+        CHAT,
+        {
+            "content": b'{"messages":[{"role":"user","content":"\xed\xa0\x80"}]}',
+            "headers": {"content-type": "application/json"},
+        },
+        400,
+        "invalid_json",
+        None,
+    ),
+    (
+        "100,000 nested arrays",
+        "POST",
+        CHAT,
+        raw_json('{"messages":' + "[" * 100_000 + "]" * 100_000 + "}"),
+        400,
+        "invalid_json",
+        None,
+    ),
+    (
+        "NaN in the body",
+        "POST",
+        CHAT,
+        raw_json('{"messages":[],"temperature":NaN}'),
+        400,
+        "invalid_json",
+        None,
+    ),
+    (
+        "retry-after-ms superscript two",
+        "POST",
+        CHAT,
+        fault_429(b"\xb2"),
+        400,
+        None,
+        "x-aoai-nb-retry-after-ms",
+    ),
+    (
+        "retry-after-ms 5000 digits",
+        "POST",
+        CHAT,
+        fault_429(b"9" * 5000),
+        400,
+        None,
+        "x-aoai-nb-retry-after-ms",
+    ),
+    ("retry-after-ms zero", "POST", CHAT, fault_429(b"0"), 400, None, "x-aoai-nb-retry-after-ms"),
+    (
+        "two file parts",
+        "POST",
+        TRANSCRIBE,
+        {"files": [("file", ("a.wav", b"1", "audio/wav")), ("file", ("b.wav", b"2", "audio/wav"))]},
+        400,
+        None,
+        "file",
     ),
     ("missing api-version", "POST", CHAT, {**chat(), "params": {}}, 404, "404", None),
     ("unknown route", "POST", "/openai/deployments/gpt-4o-mini/chat/finish", chat(), 404, "404", None),

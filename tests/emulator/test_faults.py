@@ -147,11 +147,60 @@ def test_bad_controls_are_refused_and_change_nothing(make_emulator: Any) -> None
         {"limits": {"gpt-4o-mini": {"rpm": 0}}},
         {"first_token_ms": -1},
         {"fault_rates": {"429": 0.5}, "per_token_ms": "x"},
+        {"fault_retry_after_ms": float("inf")},
+        {"fault_retry_after_ms": 1e300},
+        {"fault_retry_after_ms": 120_001},
+        {"fault_timeout_seconds": float("nan")},
+        {"fault_timeout_seconds": 601},
+        {"first_token_ms": float("inf")},
+        {"per_token_ms": 10_001},
+        {"filter_heuristic": "no"},
+        {"filter_heuristic": 0},
+        {"reset_rate_limits": "yes"},
     ):
         with pytest.raises(ValueError, match="refused"):
             emu.set_controls(**controls)
     status = emu.status()
     assert status["faults"]["rates"] == {} and status["latency"]["per_token_ms"] == 0
+    assert status["faults"]["retry_after_ms"] == 1000 and status["faults"]["timeout_seconds"] == 30
+    assert status["latency"]["first_token_ms"] == 0 and emu._server.runtime.config.filter_heuristic is True
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"fault_retry_after_ms": Infinity}',
+        b'{"fault_timeout_seconds": NaN}',
+        b'{"first_token_ms": -Infinity}',
+        b'{"fault_seed": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+        b'{"fault_rates": {"\\ud800": 0.5}}',
+        b"[1, 2]",
+    ],
+    ids=["Infinity", "NaN", "-Infinity", "deep nesting", "lone surrogate", "not an object"],
+)
+def test_controls_refuse_non_json_numbers_and_odd_bodies(make_emulator: Any, body: bytes) -> None:
+    emu = make_emulator()
+    headers = {"api-key": emu.api_key, "content-type": "application/json"}
+    response = httpx2.post(f"{emu.url}/aoai-nb/controls", content=body, headers=headers)
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["message"]
+    assert emu.status()["faults"]["retry_after_ms"] == 1000
+
+
+def test_controls_body_has_the_api_size_cap(make_emulator: Any) -> None:
+    from aoai_nb.emulator.config import EmulatorConfig
+
+    emu = make_emulator(config=EmulatorConfig.default().with_changes(max_json_bytes=2048))
+    body = b'{"fault_seed": 1, "pad": "' + b"x" * 4096 + b'"}'
+    response = httpx2.post(f"{emu.url}/aoai-nb/controls", content=body, headers={"api-key": emu.api_key})
+    assert response.status_code == 413 and response.json()["error"]["code"] == "RequestEntityTooLarge"
+
+
+def test_controls_accept_the_range_ends(make_emulator: Any) -> None:
+    emu = make_emulator()
+    status = emu.set_controls(fault_retry_after_ms=120_000, fault_timeout_seconds=600, filter_heuristic=False)
+    assert status["faults"]["retry_after_ms"] == 120_000 and status["faults"]["timeout_seconds"] == 600
+    assert emu._server.runtime.config.filter_heuristic is False
 
 
 def test_status_requires_the_key_and_reset_clears_counts(emulator: Any, make_emulator: Any) -> None:

@@ -9,7 +9,15 @@ import jsonschema
 import pytest
 
 from aoai_nb.emulator.engines.base import ChatMessage, ChatRequest
-from aoai_nb.emulator.engines.schema_instance import Hints, instance_for
+from aoai_nb.emulator.engines.schema_instance import (
+    MAX_COUNT,
+    MAX_SIZE,
+    SCHEMA_ERRORS,
+    Budget,
+    Hints,
+    SchemaError,
+    instance_for,
+)
 from aoai_nb.emulator.engines.scripted import ScriptedChatEngine
 
 from .helpers import drain, text_of
@@ -101,6 +109,31 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "minProperties": 2,
     },
     "bare": {},
+    "recursive tree": {
+        "$ref": "#/$defs/node",
+        "$defs": {
+            "node": {
+                "type": "object",
+                "properties": {
+                    "label": {"type": "string"},
+                    "children": {"type": "array", "items": {"$ref": "#/$defs/node"}},
+                },
+                "required": ["label", "children"],
+                "additionalProperties": False,
+            }
+        },
+    },
+    "linked list with a null end": {
+        "type": "object",
+        "properties": {"value": {"type": "integer"}, "next": {"anyOf": [{"$ref": "#"}, {"type": "null"}]}},
+        "required": ["value", "next"],
+    },
+    "optional property refers back": {"type": "object", "properties": {"a": {"$ref": "#"}}},
+    "counts at the limit": {
+        "type": "object",
+        "properties": {"tags": {"type": "array", "items": {"type": "integer"}, "minItems": MAX_COUNT}},
+        "required": ["tags"],
+    },
 }
 
 
@@ -149,3 +182,56 @@ def test_chat_json_schema_reply_validates() -> None:
 
 
 ENGINE = ScriptedChatEngine()
+
+
+UNUSABLE: dict[str, Any] = {
+    "minItems over the limit": {"type": "array", "minItems": MAX_COUNT + 1},
+    "minLength 50,000,000": {"type": "string", "minLength": 50_000_000},
+    "minProperties a string": {"type": "object", "minProperties": "3"},
+    "minItems infinite": {"type": "array", "minItems": float("inf")},
+    "nested counts over the size limit": {
+        "type": "array",
+        "minItems": MAX_COUNT,
+        "items": {"type": "string", "minLength": MAX_COUNT},
+    },
+    "$ref a number": {"$ref": 5},
+    "$ref to itself": {"$ref": "#"},
+    "required property refers back": {
+        "type": "object",
+        "properties": {"a": {"$ref": "#"}},
+        "required": ["a"],
+    },
+    "$ref to a missing key": {"$ref": "#/$defs/nope"},
+    "$ref past a list": {"$ref": "#/x/3", "x": [1]},
+    "multipleOf 1e-320": {"type": "integer", "multipleOf": 1e-320},
+    "multipleOf zero": {"type": "number", "multipleOf": 0},
+    "properties a list": {"type": "object", "properties": [1]},
+}
+
+
+@pytest.mark.parametrize("schema", UNUSABLE.values(), ids=UNUSABLE.keys())
+def test_unusable_schemas_raise_a_schema_error(schema: dict[str, Any]) -> None:
+    with pytest.raises(SCHEMA_ERRORS):
+        instance_for(schema, Hints.from_text("hi"))
+
+
+def test_limit_errors_say_which_limit() -> None:
+    with pytest.raises(SchemaError, match=f"minItems must be a whole number from 0 to {MAX_COUNT}"):
+        instance_for({"type": "array", "minItems": 3_000_000}, Hints.from_text(""))
+    with pytest.raises(SchemaError, match="deeper than"):
+        instance_for({"$ref": "#"}, Hints.from_text(""))
+    with pytest.raises(SchemaError, match=f"limit of {MAX_SIZE} values"):
+        instance_for(UNUSABLE["nested counts over the size limit"], Hints.from_text(""))
+
+
+def test_a_budget_is_shared_by_the_instances_of_one_reply() -> None:
+    schema = {"type": "string", "minLength": 600}
+    budget = Budget(1000)
+    assert len(instance_for(schema, Hints.from_text(""), budget=budget)) == 600
+    with pytest.raises(SchemaError):
+        instance_for(schema, Hints.from_text(""), budget=budget)
+
+
+def test_recursion_is_expanded_once_then_minimally() -> None:
+    value = instance_for(SCHEMAS["recursive tree"], Hints.from_text(""))
+    assert value == {"label": "example label", "children": [{"label": "example label", "children": []}]}

@@ -141,3 +141,32 @@ def test_malformed_tool_definition_is_an_input_error() -> None:
     with pytest.raises(EngineInputError) as caught:
         ENGINE.chat(chat("x", ({"type": "function", "function": {"description": "no name"}},)))
     assert caught.value.param == "tools"
+
+
+def _tool(name: str, parameters: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "function", "function": {"name": name, "parameters": parameters}}
+
+
+@pytest.mark.parametrize(
+    "parameters",
+    [
+        {"$ref": "#"},
+        {"$ref": 5},
+        {"type": "object", "properties": {"k": {"type": "integer", "multipleOf": 1e-320}}},
+        {"type": "object", "properties": {"k": {"type": "array", "minItems": 3_000_000}}},
+    ],
+    ids=["self $ref", "$ref a number", "multipleOf 1e-320", "minItems 3,000,000"],
+)
+def test_unusable_parameters_schema_is_an_input_error(parameters: dict[str, Any]) -> None:
+    with pytest.raises(EngineInputError) as caught:
+        ENGINE.chat(chat("x", (_tool("f", parameters),), "required"))
+    assert caught.value.param == "tools"
+
+
+def test_the_size_limit_covers_all_the_calls_of_a_reply() -> None:
+    """Each call alone fits the limit; the reply's calls together do not."""
+    big = {"type": "object", "properties": {"s": {"type": "string", "minLength": 1000}}, "required": ["s"]}
+    tools = tuple(_tool(f"tool_{k}", big) for k in range(25))
+    drain(ENGINE.chat(chat("use tool_0", tools[:1])))
+    with pytest.raises(EngineInputError, match="limit of 20000"):
+        ENGINE.chat(chat(" ".join(f"tool_{k}" for k in range(25)), tools))

@@ -4,16 +4,24 @@ Used by the scripted chat engine for tool-call arguments and ``response_format``
 ``type`` (single or list), ``enum``, ``const``, ``properties``/``required`` (every listed property is filled),
 ``items``/``prefixItems``/``minItems``/``maxItems``, string ``minLength``/``maxLength``/``format``, number
 bounds and ``multipleOf``, ``anyOf``/``oneOf`` (first usable branch), ``allOf`` (merged), ``$ref`` into
-``$defs``/``definitions``, ``default``/``examples``. ``pattern`` is not honoured.
+``$defs``/``definitions``, ``default``/``examples``. ``pattern`` is not honoured. A recursive ``$ref`` is
+expanded once in full, then minimally (required properties only, minItems items, null where allowed).
+
+Limits (a schema over them is refused with ``SchemaError``): minItems/minProperties/minLength at most
+MAX_COUNT, nesting at most MAX_DEPTH levels, and at most MAX_SIZE values plus string characters per reply.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from dataclasses import dataclass
 from typing import Any
 
+MAX_COUNT = 1_000  # the largest minItems / minProperties / minLength honoured
+MAX_DEPTH = 64  # schema levels ($ref, allOf and anyOf hops count) before a schema is refused
+MAX_SIZE = 20_000  # values plus string characters in one reply's instances
 _PROPER_NOUN = re.compile(r"\b[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*")
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 _QUOTED = re.compile(r"\"([^\"]+)\"|'([^']+)'")
@@ -59,52 +67,160 @@ class Hints:
         return cls(text=text.strip(), phrases=phrases, numbers=numbers)
 
 
-def instance_for(schema: Any, hints: Hints, name: str = "value", root: Any = None) -> Any:
-    """A value valid against ``schema`` (a dict, or ``True``/``{}`` meaning anything)."""
-    root = schema if root is None else root
-    if not isinstance(schema, dict):
-        return _string_for(name, {}, hints) if schema is not False else None
-    if "$ref" in schema:
-        return instance_for(_resolve(schema["$ref"], root), hints, name, root)
-    if "const" in schema:
-        return schema["const"]
-    if "enum" in schema and schema["enum"]:
-        return _pick_enum(list(schema["enum"]), hints)
-    if "allOf" in schema:
-        merged = _merge([s for s in schema["allOf"] if isinstance(s, dict)] + [_without(schema, "allOf")])
-        return instance_for(merged, hints, name, root)
-    for key in ("anyOf", "oneOf"):
-        if key in schema and schema[key]:
-            branches = [b for b in schema[key] if not (isinstance(b, dict) and b.get("type") == "null")]
-            base = _without(schema, key)
-            return instance_for(_merge([base, (branches or schema[key])[0]]), hints, name, root)
-    if "default" in schema:
-        return schema["default"]
-    if schema.get("examples"):
-        return schema["examples"][0]
-    kind = _pick_type(schema)
-    if kind == "object":
-        return _object_for(schema, hints, root)
-    if kind == "array":
-        return _array_for(schema, hints, name, root)
-    if kind == "integer":
-        return int(_number_for(schema, hints, integer=True))
-    if kind == "number":
-        return _number_for(schema, hints, integer=False)
-    if kind == "boolean":
-        return True
-    if kind == "null":
-        return None
-    return _string_for(name, schema, hints)
+class SchemaError(ValueError):
+    """The schema cannot be turned into an instance within the emulator's limits (the message says why)."""
 
 
-def _resolve(ref: str, root: Any) -> Any:
-    if not ref.startswith("#"):
-        raise ValueError(f"Only local $ref values ('#/$defs/...') are supported, got {ref!r}.")
+class Budget:
+    """How many values plus string characters one reply's instances may hold (shared by a reply's tool calls)."""
+
+    def __init__(self, size: int = MAX_SIZE) -> None:
+        self.size = self.left = size
+
+    def spend(self, amount: int) -> None:
+        self.left -= amount
+        if self.left < 0:
+            raise SchemaError(
+                f"the instance it asks for is larger than the emulator's limit of {self.size} values and string "
+                "characters; lower minItems/minProperties/minLength or nest less."
+            )
+
+
+# What a schema the generator cannot use raises: SchemaError, or Python's own error on a malformed value
+# (a $ref to a missing key, a string where a number belongs, a multipleOf too small to divide by).
+SCHEMA_ERRORS = (LookupError, TypeError, ValueError, AttributeError, RecursionError, OverflowError)
+
+
+def instance_for(
+    schema: Any, hints: Hints, name: str = "value", root: Any = None, *, budget: Budget | None = None
+) -> Any:
+    """A value valid against ``schema`` (a dict, or ``True``/``{}`` meaning anything). Raises ``SchemaError``
+    (or another of ``SCHEMA_ERRORS``) for a schema it cannot use."""
+    builder = _Builder(hints, schema if root is None else root, budget or Budget())
+    return builder.build(schema, name, 0, (), False)
+
+
+@dataclass
+class _Builder:
+    hints: Hints
+    root: Any
+    budget: Budget
+
+    def build(self, schema: Any, name: str, depth: int, refs: tuple[str, ...], minimal: bool) -> Any:
+        """``refs``: the $refs being expanded; ``minimal``: inside a recursion, build the least allowed."""
+        if depth > MAX_DEPTH:
+            raise SchemaError(
+                f"it nests deeper than {MAX_DEPTH} levels, or a $ref refers back to itself with no way out "
+                "(a recursive schema needs an optional property, an empty array or a null branch)."
+            )
+        self.budget.spend(1)
+        deeper = depth + 1
+        if not isinstance(schema, dict):
+            return self.string(name, {}) if schema is not False else None
+        if "$ref" in schema:
+            ref = schema["$ref"]
+            target = _resolve(ref, self.root)
+            return self.build(target, name, deeper, (*refs, ref), minimal or ref in refs)
+        if "const" in schema:
+            return self.given(schema["const"])
+        if "enum" in schema and schema["enum"]:
+            return self.given(_pick_enum(list(schema["enum"]), self.hints))
+        if "allOf" in schema:
+            merged = _merge([s for s in schema["allOf"] if isinstance(s, dict)] + [_without(schema, "allOf")])
+            return self.build(merged, name, deeper, refs, minimal)
+        for key in ("anyOf", "oneOf"):
+            if key in schema and schema[key]:
+                branches = [b for b in schema[key] if not (isinstance(b, dict) and b.get("type") == "null")]
+                if minimal and len(branches) < len(schema[key]):
+                    return None
+                base = _without(schema, key)
+                return self.build(_merge([base, (branches or schema[key])[0]]), name, deeper, refs, minimal)
+        if "default" in schema:
+            return self.given(schema["default"])
+        if schema.get("examples"):
+            return self.given(schema["examples"][0])
+        kind = _pick_type(schema, minimal)
+        if kind == "object":
+            return self.object(schema, deeper, refs, minimal)
+        if kind == "array":
+            return self.array(schema, name, deeper, refs, minimal)
+        if kind == "integer":
+            return int(_number_for(schema, self.hints, integer=True))
+        if kind == "number":
+            return _number_for(schema, self.hints, integer=False)
+        if kind == "boolean":
+            return True
+        if kind == "null":
+            return None
+        return self.string(name, schema)
+
+    def given(self, value: Any) -> Any:
+        """A value written in the schema (const, default, enum, examples), charged at its JSON size."""
+        self.budget.spend(len(json.dumps(value)))
+        return value
+
+    def object(
+        self, schema: dict[str, Any], depth: int, refs: tuple[str, ...], minimal: bool
+    ) -> dict[str, Any]:
+        properties: dict[str, Any] = schema.get("properties", {})
+        required = list(schema.get("required", []))
+        result = {
+            key: self.build(sub, key, depth, refs, minimal)
+            for key, sub in properties.items()
+            if not minimal or key in required
+        }
+        extra = schema.get("additionalProperties", True)
+        extra_schema = extra if isinstance(extra, dict) else {}
+        for key in required:
+            if key not in result:  # required but undeclared: any value the additionalProperties schema allows
+                result[key] = self.build(properties.get(key, extra_schema), key, depth, refs, minimal)
+        minimum = _count(schema, "minProperties")
+        while len(result) < minimum and extra is not False:
+            key = f"extra_{len(result)}"
+            result[key] = self.build(extra_schema, key, depth, refs, minimal)
+        return result
+
+    def array(
+        self, schema: dict[str, Any], name: str, depth: int, refs: tuple[str, ...], minimal: bool
+    ) -> list[Any]:
+        prefix = list(schema.get("prefixItems", []))
+        count = max(_count(schema, "minItems"), 0 if minimal else 1 if not prefix else len(prefix))
+        if "maxItems" in schema:
+            count = min(count, int(schema["maxItems"]))
+        items = schema.get("items", {})
+        singular = name[:-1] if name.endswith("s") and len(name) > 3 else name
+        values = [self.build(s, name, depth, refs, minimal) for s in prefix[:count]]
+        while len(values) < count:
+            value = self.build(items if items is not False else {}, singular, depth, refs, minimal)
+            if schema.get("uniqueItems") and value in values:
+                value = _unique_variant(value, len(values))
+            values.append(value)
+        return values
+
+    def string(self, name: str, schema: dict[str, Any]) -> str:
+        value = _string_for(name, schema, self.hints)
+        self.budget.spend(len(value))
+        return value
+
+
+def _count(schema: dict[str, Any], key: str) -> int:
+    """``minItems``/``minProperties``/``minLength``: a whole number up to MAX_COUNT."""
+    value = schema.get(key, 0)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= MAX_COUNT:
+        raise SchemaError(
+            f"{key} must be a whole number from 0 to {MAX_COUNT} (the emulator's limit), not {value!r}."
+        )
+    return int(value)
+
+
+def _resolve(ref: Any, root: Any) -> Any:
+    if not isinstance(ref, str) or not ref.startswith("#"):
+        raise SchemaError(f"only local $ref strings ('#/$defs/...') are supported, got {ref!r}.")
     node = root
     for part in ref.lstrip("#").strip("/").split("/"):
         if part:
-            node = node[part.replace("~1", "/").replace("~0", "~")]
+            key = part.replace("~1", "/").replace("~0", "~")
+            node = node[int(key)] if isinstance(node, list) else node[key]
     return node
 
 
@@ -125,11 +241,11 @@ def _merge(schemas: list[dict[str, Any]]) -> dict[str, Any]:
     return merged
 
 
-def _pick_type(schema: dict[str, Any]) -> str:
+def _pick_type(schema: dict[str, Any], minimal: bool) -> str:
     kind = schema.get("type")
     if isinstance(kind, list):
         usable = [k for k in kind if k != "null"]
-        kind = usable[0] if usable else "null"
+        kind = usable[0] if usable and not (minimal and "null" in kind) else "null"
     if isinstance(kind, str):
         return kind
     if "properties" in schema:
@@ -145,37 +261,6 @@ def _pick_enum(options: list[Any], hints: Hints) -> Any:
         if isinstance(option, str) and option and option.lower() in lowered:
             return option
     return options[0]
-
-
-def _object_for(schema: dict[str, Any], hints: Hints, root: Any) -> dict[str, Any]:
-    properties: dict[str, Any] = schema.get("properties", {})
-    result = {key: instance_for(sub, hints, key, root) for key, sub in properties.items()}
-    for key in schema.get("required", []):
-        if key not in result:  # required but undeclared: any value the additionalProperties schema allows
-            extra = schema.get("additionalProperties", True)
-            result[key] = instance_for(extra if isinstance(extra, dict) else {}, hints, key, root)
-    minimum = int(schema.get("minProperties", 0))
-    extra_schema = schema.get("additionalProperties", True)
-    while len(result) < minimum and extra_schema is not False:
-        key = f"extra_{len(result)}"
-        result[key] = instance_for(extra_schema if isinstance(extra_schema, dict) else {}, hints, key, root)
-    return result
-
-
-def _array_for(schema: dict[str, Any], hints: Hints, name: str, root: Any) -> list[Any]:
-    prefix = [instance_for(s, hints, name, root) for s in schema.get("prefixItems", [])]
-    count = max(int(schema.get("minItems", 0)), 1 if not prefix else len(prefix))
-    if "maxItems" in schema:
-        count = min(count, int(schema["maxItems"]))
-    items = schema.get("items", {})
-    singular = name[:-1] if name.endswith("s") and len(name) > 3 else name
-    values = prefix[:count]
-    while len(values) < count:
-        value = instance_for(items if items is not False else {}, hints, singular, root)
-        if schema.get("uniqueItems") and value in values:
-            value = _unique_variant(value, len(values))
-        values.append(value)
-    return values
 
 
 def _unique_variant(value: Any, index: int) -> Any:
@@ -198,11 +283,15 @@ def _number_for(schema: dict[str, Any], hints: Hints, *, integer: bool) -> float
     middle = (low + high) / 2 if math.isfinite(low + high) else 0.0
     candidates = [*hints.numbers, 1.0, middle, low, high]
     step = schema.get("multipleOf")
+    if step is not None and (isinstance(step, bool) or not isinstance(step, int | float) or not step > 0):
+        raise SchemaError(f"multipleOf must be a number above 0, not {step!r}.")
     for candidate in candidates:
         if not math.isfinite(candidate):
             continue
         value = float(math.ceil(candidate)) if integer else candidate
         if step:
+            if not math.isfinite(value / step):
+                raise SchemaError(f"multipleOf {step!r} is too small to compute a multiple of it.")
             value = math.ceil(value / step) * step
             value = round(value, 10)
         if low <= value <= high and (not integer or value == int(value)):
@@ -220,7 +309,7 @@ def _string_for(name: str, schema: dict[str, Any], hints: Hints) -> str:
         value = hints.phrases[0]
     else:
         value = f"example {name.replace('_', ' ')}"
-    low, high = int(schema.get("minLength", 0)), schema.get("maxLength")
+    low, high = _count(schema, "minLength"), schema.get("maxLength")
     if high is not None:
         value = value[: int(high)]
     if len(value) < low:

@@ -19,7 +19,7 @@ from aoai_nb.emulator.engines.base import (
     SamplingParams,
 )
 from aoai_nb.emulator.engines.image_facts import describe_image
-from aoai_nb.emulator.engines.schema_instance import Hints, instance_for
+from aoai_nb.emulator.engines.schema_instance import SCHEMA_ERRORS, Hints, instance_for
 from aoai_nb.emulator.engines.scripted_tokens import (
     count_tokens,
     emit_text,
@@ -141,7 +141,7 @@ class ScriptedChatEngine:
             )
         try:
             return instance_for(schema, Hints.from_text(last_user_text(request)), name=str(spec.get("name")))
-        except (KeyError, TypeError, ValueError) as exc:
+        except SCHEMA_ERRORS as exc:
             raise EngineInputError(f"Cannot use this json_schema: {exc}", param="response_format") from exc
 
 

@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from aoai_nb.emulator.engines.base import ChatRequest, EngineInputError, ToolCall
-from aoai_nb.emulator.engines.schema_instance import Hints, instance_for
+from aoai_nb.emulator.engines.schema_instance import SCHEMA_ERRORS, Budget, Hints, instance_for
 from aoai_nb.emulator.engines.scripted_tokens import stable_hash
 
 _GENERIC = frozenset(
@@ -80,12 +80,13 @@ def build_tool_calls(
     request: ChatRequest, functions: list[dict[str, Any]], choice_index: int
 ) -> tuple[ToolCall, ...]:
     hints = Hints.from_text(last_user_text(request))
+    budget = Budget()  # one size limit for all the calls of this reply
     calls = []
     for position, function in enumerate(functions):
         parameters = function.get("parameters") or {"type": "object", "properties": {}}
         try:
-            arguments = instance_for(parameters, hints, name=function["name"])
-        except (KeyError, TypeError, ValueError) as exc:
+            arguments = instance_for(parameters, hints, name=function["name"], budget=budget)
+        except SCHEMA_ERRORS as exc:
             raise EngineInputError(
                 f"Cannot read the parameters schema of tool {function['name']!r}: {exc}", param="tools"
             ) from exc
