@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import httpx2
 import openai
 import pytest
 
-from aoai_nb.emulator.engines import EngineSet, load_engine_set
+from aoai_nb.emulator.engines import load_engine_set
 from aoai_nb.emulator.engines.base import (
     ChatRequest,
     EngineInputError,
@@ -51,13 +52,9 @@ class FailingChat:
 @pytest.fixture
 def failing(make_emulator: Any) -> Iterator[Any]:
     scripted = load_engine_set("scripted")
-    engines = EngineSet(
-        FailingChat(),
-        scripted.completion,
-        scripted.embedding,
-        scripted.image,
-        scripted.transcription,
-        scripted.speech,
+    engines = replace(
+        scripted,
+        chat=FailingChat(),
     )
     emu = make_emulator(engines=engines)
     with openai.AzureOpenAI(

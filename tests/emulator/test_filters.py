@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import httpx2
 import openai
 import pytest
 
-from aoai_nb.emulator.engines import EngineSet, load_engine_set
+from aoai_nb.emulator.engines import load_engine_set
 from aoai_nb.emulator.wire import PROMPT_FILTERED_MESSAGE
 
 U = [{"role": "user", "content": "Tell me a story"}]
@@ -144,15 +145,7 @@ class KeywordModeration:
 
 def test_heuristic_scores_prompts_and_can_be_switched_off(make_emulator: Any) -> None:
     scripted = load_engine_set("scripted")
-    engines = EngineSet(
-        scripted.chat,
-        scripted.completion,
-        scripted.embedding,
-        scripted.image,
-        scripted.transcription,
-        scripted.speech,
-        moderation=KeywordModeration(),
-    )
+    engines = replace(scripted, moderation=KeywordModeration())
     emu = make_emulator(engines=engines)
     assert emu.status()["content_filter"]["moderation_engine"] == "keyword-test"
     messages: Any = [{"role": "user", "content": "Kaboom goes the bridge"}]
@@ -246,15 +239,7 @@ def test_heuristic_cut_counts_the_same_tokens_streamed_or_not(make_emulator: Any
     from aoai_nb.emulator.streams import HEURISTIC_EVERY
 
     scripted = load_engine_set("scripted")
-    engines = EngineSet(
-        scripted.chat,
-        scripted.completion,
-        scripted.embedding,
-        scripted.image,
-        scripted.transcription,
-        scripted.speech,
-        moderation=WordModeration(),
-    )
+    engines = replace(scripted, moderation=WordModeration())
     emu = make_emulator(engines=engines)
     with httpx2.Client(base_url=emu.url, headers={"api-key": emu.api_key}, timeout=10) as h:
         collected, collected_reason = _usage(h, "chat", stream=False, filter_header=None)

@@ -6,13 +6,14 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import Any
 
 import httpx2
 import openai
 import pytest
 
-from aoai_nb.emulator.engines import EngineSet, load_engine_set
+from aoai_nb.emulator.engines import load_engine_set
 from aoai_nb.emulator.engines.base import ChatRequest, Finish, TextDelta
 
 U: Any = [{"role": "user", "content": "hi"}]
@@ -124,14 +125,7 @@ def test_instant_engines_run_on_the_event_loop_others_in_worker_threads(
 ) -> None:
     scripted = load_engine_set("scripted")
     engine = ThreadRecordingChat(instant)
-    engines = EngineSet(
-        engine,
-        scripted.completion,
-        scripted.embedding,
-        scripted.image,
-        scripted.transcription,
-        scripted.speech,
-    )
+    engines = replace(scripted, chat=engine)
     emu = make_emulator(engines=engines)
     with openai.AzureOpenAI(
         azure_endpoint=emu.url, api_key=emu.api_key, api_version="2024-10-21", max_retries=0
