@@ -11,7 +11,7 @@ import pytest
 from aoai_nb.emulator.engines import EngineSet, weights
 from aoai_nb.emulator.engines.base import ChatMessage, ChatRequest, EngineUnavailable
 from aoai_nb.emulator.engines.local_llm import LocalChatEngine, SmolLM2Runtime
-from aoai_nb.emulator.engines.local_moderation import BENIGN, PROTOTYPES, severity
+from aoai_nb.emulator.engines.local_moderation import BENIGN, PROTOTYPES, ProfanityModel, severity
 
 from .helpers import skip_without_local_models
 
@@ -86,6 +86,19 @@ def test_prototypes_themselves_are_flagged_and_benign_ones_are_not(local_engines
         for result in local_engines.moderation.score(list(texts)):
             assert result[category] == "high"
     assert all(set(r.values()) == {"safe"} for r in local_engines.moderation.score(list(BENIGN)))
+
+
+def test_profanity_model_gives_alt_profanity_checks_own_probabilities() -> None:
+    import numpy as np
+    import profanity_check
+    from profanity_check import profanity_check as module
+
+    texts = [t for label in HELD_OUT for t in HELD_OUT[label]]
+    texts += [*BENIGN, "what the hell, this damn thing", "shit", "", "ok"]
+    library = np.asarray(profanity_check.predict_prob(texts), dtype=np.float64)
+    ours = ProfanityModel(module).probability(texts)
+    assert library.max() > 0.5 > library.min()  # the set has both kinds
+    np.testing.assert_allclose(ours, library, rtol=0, atol=1e-12)
 
 
 def test_severity_thresholds() -> None:
