@@ -55,6 +55,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--latency-ms", type=float, help="added before the first token of every response")
     parser.add_argument("--per-token-ms", type=float, help="added per generated token")
     parser.add_argument(
+        "--stream-flush-ms",
+        type=float,
+        help="streamed chunks ready within this window after a write share the next write "
+        "(default 50; 0 writes each chunk as soon as it exists)",
+    )
+    parser.add_argument(
         "--no-filter-heuristic",
         action="store_true",
         help="content filter reacts to the x-aoai-nb-filter header only",
@@ -82,7 +88,8 @@ def _config(args: argparse.Namespace) -> EmulatorConfig:
     if args.retry_after_ms is not None:
         control_value("fault_retry_after_ms", args.retry_after_ms, "command line", "--retry-after-ms")
         changes["fault_retry_after_ms"] = args.retry_after_ms
-    for option, field in (("latency_ms", "first_token_ms"), ("per_token_ms", "per_token_ms")):
+    options = (("latency_ms", "first_token_ms"), ("per_token_ms", "per_token_ms"), ("stream_flush_ms",) * 2)
+    for option, field in options:
         value = getattr(args, option)
         if value is not None:
             changes[field] = control_value(field, value, "command line", f"--{option.replace('_', '-')}")
@@ -119,8 +126,8 @@ def banner(status: dict[str, Any], url: str, api_key: str, key_generated: bool) 
         "",
         f"  Faults: random {rates}; per request: header x-aoai-nb-fault: 408|429|500|502|503|504|timeout|"
         f"disconnect (429 retry-after-ms {faults['retry_after_ms']}, timeout sleeps {faults['timeout_seconds']:g} s)",
-        f"  Latency: first token {latency['first_token_ms']:g} ms, per token {latency['per_token_ms']:g} ms; "
-        "per request: header x-aoai-nb-latency-ms: N",
+        f"  Latency: first token {latency['first_token_ms']:g} ms, per token {latency['per_token_ms']:g} ms, "
+        f"stream write window {latency['stream_flush_ms']:g} ms; per request: header x-aoai-nb-latency-ms: N",
         f"  Content filter: header x-aoai-nb-filter (e.g. prompt:violence=high, output:sexual=medium, "
         f"prompt:jailbreak); heuristic {'on' if content_filter['heuristic'] else 'off'}",
         f"  Auth: {'api-key or Authorization: Bearer' if emulator['auth'] else 'OFF (--no-auth): any key'}",

@@ -32,6 +32,7 @@ CONTROL_RANGES: dict[str, tuple[float, float]] = {
     "fault_timeout_seconds": (0, 600),
     "first_token_ms": (0, 120_000),
     "per_token_ms": (0, 10_000),
+    "stream_flush_ms": (0, 1_000),
 }
 
 
@@ -68,6 +69,7 @@ class EmulatorConfig:
     fault_seed: int | None = None
     first_token_ms: float = 0.0
     per_token_ms: float = 0.0
+    stream_flush_ms: float = 50.0
     filter_heuristic: bool = True
     max_json_bytes: int = 8 * 1024 * 1024
     max_audio_bytes: int = 25 * 1024 * 1024
@@ -208,9 +210,9 @@ def _apply(config: EmulatorConfig, data: dict[str, Any], where: str) -> Emulator
             None if seed is None else int(_number(seed, "faults.seed", where, integer=True))
         )
     latency = _section(data, "latency", where)
-    for key, attr in (("first_token_ms", "first_token_ms"), ("per_token_ms", "per_token_ms")):
+    for key in ("first_token_ms", "per_token_ms", "stream_flush_ms"):
         if key in latency:
-            changes[attr] = control_value(attr, latency[key], where, f"latency.{key}")
+            changes[key] = control_value(key, latency[key], where, f"latency.{key}")
     content_filter = _section(data, "content_filter", where)
     if "heuristic" in content_filter:
         if not isinstance(content_filter["heuristic"], bool):

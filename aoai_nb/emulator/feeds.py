@@ -1,10 +1,11 @@
 """An engine's generation handed to the event loop item by item, for streams (see docs/emulator.md).
 
 A non-instant engine's generation runs in one producer thread per streamed choice: the thread calls the engine
-(which may work first, e.g. load its model), iterates the generation and passes each item to the event loop with
-``loop.call_soon_threadsafe`` into an ``asyncio.Queue``. That replaces a worker-thread hop per item
-(``anyio.to_thread``, ~0.1-0.2 ms of CPU each, taken from the cores the model computes on) with one wake-up of
-the loop. Only the producer touches the generator (one running in a thread cannot be closed from another):
+(which may work first, e.g. load its model), iterates the generation and appends each item to a queue; it wakes
+the event loop (``loop.call_soon_threadsafe``) only when the stream is waiting for an item, not for items that
+arrive while the stream holds a write back (``stream_flush_ms``). That replaces a worker-thread hop per item
+(``anyio.to_thread``, ~0.1-0.2 ms of CPU each, taken from the cores the model computes on) with at most one
+wake-up of the loop. Only the producer touches the generator (one running in a thread cannot be closed from another):
 ``close()`` tells it to stop, and after the item in progress it closes the generation itself (the engine's
 ``finally`` runs there) and ends. An instant engine's generation is iterated on the event loop.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator
 from typing import Protocol
 
@@ -33,6 +35,10 @@ class Feed(Protocol):
 
     def close(self) -> None:
         """Stop the generation (idempotent; never blocks)."""
+        ...
+
+    def ready(self) -> bool:
+        """Whether ``next()`` would return without waiting for the engine."""
         ...
 
 
@@ -86,6 +92,9 @@ class LoopFeed:
     def close(self) -> None:
         _close(self._items)
 
+    def ready(self) -> bool:
+        return True  # an instant engine computes its next item on demand
+
 
 class ThreadFeed:
     """A generation iterated by its own daemon thread (started at once, on the running event loop)."""
@@ -93,7 +102,9 @@ class ThreadFeed:
     def __init__(self, start: Start) -> None:
         self._start = start
         self._loop = asyncio.get_running_loop()
-        self._queue: asyncio.Queue[Item | Exception | None] = asyncio.Queue()  # None: the generation ended
+        self._items: deque[Item | Exception | None] = deque()  # None: the generation ended
+        self._lock = threading.Lock()
+        self._waiter: asyncio.Future[None] | None = None  # set while next() waits for the producer
         self._stop = threading.Event()
         self.thread = threading.Thread(target=self._produce, name=PRODUCER_THREAD, daemon=True)
         self.thread.start()
@@ -117,15 +128,29 @@ class ThreadFeed:
             self._hand(None)
 
     def _hand(self, item: Item | Exception | None) -> None:
+        """Queue ``item``; wake the event loop only when next() is waiting (not for items it will find)."""
         if self._stop.is_set():
             return
-        try:
-            self._loop.call_soon_threadsafe(self._queue.put_nowait, item)
-        except RuntimeError:  # the event loop has closed (the emulator stopped): nobody is reading
-            self._stop.set()
+        with self._lock:
+            self._items.append(item)
+            waiter, self._waiter = self._waiter, None
+        if waiter is not None:
+            try:
+                self._loop.call_soon_threadsafe(_wake, waiter)
+            except RuntimeError:  # the event loop has closed (the emulator stopped): nobody is reading
+                self._stop.set()
 
     async def next(self) -> Item:
-        item = await self._queue.get()
+        with self._lock:
+            if not self._items:
+                self._waiter = self._loop.create_future()
+            waiter = self._waiter
+        if waiter is not None:
+            try:
+                await waiter
+            finally:
+                self._waiter = None
+        item = self._items.popleft()
         if isinstance(item, Exception):
             with azure_engine_errors():
                 raise item
@@ -135,3 +160,11 @@ class ThreadFeed:
 
     def close(self) -> None:
         self._stop.set()
+
+    def ready(self) -> bool:
+        return bool(self._items)
+
+
+def _wake(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():  # cancelled when the response ended first
+        waiter.set_result(None)

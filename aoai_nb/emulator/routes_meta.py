@@ -125,6 +125,7 @@ def status(rt: Runtime) -> dict[str, Any]:
         "latency": {
             "first_token_ms": config.first_token_ms,
             "per_token_ms": config.per_token_ms,
+            "stream_flush_ms": config.stream_flush_ms,
             "header": LATENCY_HEADER,
         },
         "content_filter": rt.filter.describe(),
@@ -156,6 +157,7 @@ CONTROL_KEYS = {
     "fault_seed",
     "first_token_ms",
     "per_token_ms",
+    "stream_flush_ms",
     "filter_heuristic",
     "limits",
     "reset_rate_limits",

@@ -1,0 +1,124 @@
+"""Write grouping of streamed chunks (``stream_flush_ms``), observed at the ASGI boundary: one body message is
+one write to the socket. The events themselves never change: one delta per content chunk, in order."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from aoai_nb.emulator.app import create_app
+from aoai_nb.emulator.config import EmulatorConfig
+from aoai_nb.emulator.engines import load_engine_set
+from aoai_nb.emulator.engines.base import ChatRequest, Finish, TextDelta
+from aoai_nb.emulator.runtime import Runtime
+
+KEY = "test-key"
+BODY = {
+    "messages": [{"role": "user", "content": "Tell me a long story about a dragon who bakes bread"}],
+    "stream": True,
+    "max_tokens": 24,
+}
+
+
+class Slow:
+    """The scripted chat engine, not instant, taking ``gap`` seconds per delta (in the producer thread)."""
+
+    def __init__(self, gap: float) -> None:
+        self.inner = load_engine_set("scripted").chat
+        self.name = self.inner.name
+        self.gap = gap
+
+    def chat(self, request: ChatRequest, choice_index: int = 0) -> Iterator[TextDelta | Finish]:
+        for item in self.inner.chat(request, choice_index):
+            if isinstance(item, TextDelta):
+                time.sleep(self.gap)
+            yield item
+
+
+def _writes(gap: float, **config: Any) -> list[list[str]]:
+    """Each body message the app sends, as the list of content deltas its events carry."""
+    engines = replace(load_engine_set("scripted"), chat=Slow(gap), moderation=None)
+    rt = Runtime(EmulatorConfig.default().with_changes(**config), KEY, True, "scripted", engines)
+    app = create_app(rt)
+    body = json.dumps(BODY).encode()
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.3"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/openai/deployments/gpt-4o-mini/chat/completions",
+        "raw_path": b"/openai/deployments/gpt-4o-mini/chat/completions",
+        "root_path": "",
+        "query_string": b"api-version=2024-10-21",
+        "headers": [(b"api-key", KEY.encode()), (b"content-type", b"application/json")],
+        "server": ("127.0.0.1", 80),
+        "client": ("127.0.0.1", 1),
+    }
+    messages: list[bytes] = []
+    received: list[bool] = []
+
+    async def receive() -> dict[str, Any]:
+        if received:  # the client never leaves
+            await asyncio.Event().wait()
+        received.append(True)
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: Any) -> None:
+        if message["type"] == "http.response.start":
+            assert message["status"] == 200, message
+        elif message.get("body"):
+            messages.append(message["body"])
+
+    asyncio.run(app(scope, receive, send))
+    writes = []
+    for message in messages:
+        events = [e[len(b"data: ") :] for e in message.split(b"\n\n") if e]
+        deltas = []
+        for event in events:
+            chunk = json.loads(event) if event != b"[DONE]" else {}
+            for choice in chunk.get("choices", []):
+                if choice["delta"].get("content"):
+                    deltas.append(choice["delta"]["content"])
+        if deltas:
+            writes.append(deltas)
+    return writes
+
+
+def _reply() -> list[str]:
+    return [d for w in _writes(0.0, stream_flush_ms=0) for d in w]
+
+
+def test_a_window_groups_ready_deltas_into_few_writes_first_one_alone() -> None:
+    writes = _writes(0.01, stream_flush_ms=150)
+    assert [d for w in writes for d in w] == _reply()  # same deltas, same order
+    assert len(writes[0]) == 1  # the first token is not held back
+    assert len(writes) <= 6  # ~0.24 s of deltas after the first, in 150 ms windows
+    assert max(len(w) for w in writes) >= 4
+
+
+def test_no_window_writes_each_delta_when_it_exists() -> None:
+    writes = _writes(0.02, stream_flush_ms=0)
+    reply = _reply()
+    assert [d for w in writes for d in w] == reply
+    assert len(writes) >= len(reply) - 4  # a loaded machine may find two ready at once, rarely more
+
+
+def test_a_paced_stream_writes_every_delta_on_its_own() -> None:
+    writes = _writes(0.0, stream_flush_ms=500, per_token_ms=5)
+    assert all(len(w) == 1 for w in writes)
+    assert len(writes) == len(_reply())
+
+
+@pytest.mark.parametrize("value", [-1, 1001, "fast"])
+def test_the_window_is_a_control_with_a_range(value: Any) -> None:
+    from aoai_nb.emulator.config import ConfigFileError, control_value
+
+    with pytest.raises(ConfigFileError, match="stream_flush_ms"):
+        control_value("stream_flush_ms", value, "controls")
