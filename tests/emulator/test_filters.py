@@ -13,6 +13,8 @@ import pytest
 from aoai_nb.emulator.engines import load_engine_set
 from aoai_nb.emulator.wire import PROMPT_FILTERED_MESSAGE
 
+from .helpers import Repeated
+
 U = [{"role": "user", "content": "Tell me a story"}]
 
 
@@ -239,7 +241,7 @@ def test_heuristic_cut_counts_the_same_tokens_streamed_or_not(make_emulator: Any
     from aoai_nb.emulator.streams import HEURISTIC_EVERY
 
     scripted = load_engine_set("scripted")
-    engines = replace(scripted, moderation=WordModeration())
+    engines = replace(scripted, chat=Repeated(times=3), moderation=WordModeration())
     emu = make_emulator(engines=engines)
     with httpx2.Client(base_url=emu.url, headers={"api-key": emu.api_key}, timeout=10) as h:
         collected, collected_reason = _usage(h, "chat", stream=False, filter_header=None)
@@ -247,6 +249,8 @@ def test_heuristic_cut_counts_the_same_tokens_streamed_or_not(make_emulator: Any
         emu.set_controls(filter_heuristic=False)
         full, _ = _usage(h, "chat", stream=False, filter_header=None)
     assert collected_reason == streamed_reason == "content_filter"
-    assert collected == streamed  # the stream checks every 16 deltas; the collected reply is judged alike
+    assert (
+        collected == streamed
+    )  # the stream checks every HEURISTIC_EVERY deltas; the collected reply is judged alike
     assert collected["completion_tokens"] == HEURISTIC_EVERY < full["completion_tokens"]
     assert collected["prompt_tokens"] == full["prompt_tokens"]

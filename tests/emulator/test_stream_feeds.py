@@ -16,6 +16,8 @@ from aoai_nb.emulator.engines.base import ChatRequest, CompletionRequest, Finish
 from aoai_nb.emulator.feeds import PRODUCER_THREAD
 from aoai_nb.emulator.safety import HEURISTIC_EVERY, HEURISTIC_WINDOW
 
+from .helpers import Repeated
+
 V = {"api-version": "2024-10-21"}
 CHAT = "/openai/deployments/gpt-4o-mini/chat/completions"
 COMPLETIONS = "/openai/deployments/gpt-35-turbo-instruct/completions"
@@ -193,11 +195,12 @@ def test_stream_heuristic_scores_a_window_every_few_deltas_then_the_whole_reply(
     make_emulator: Any, instant: bool
 ) -> None:
     moderation = RecordingModeration()
-    chat = None if instant else Threaded(load_engine_set("scripted").chat)
+    long_reply = Repeated(times=3)
+    chat = long_reply if instant else Threaded(long_reply)
     emu = make_emulator(engines=_engines(chat=chat, moderation=moderation))
     chunks = _chunks(emu, CHAT, {"messages": STORY, "stream": True})
     deltas = [c["choices"][0]["delta"]["content"] for c in chunks[2:-2]]
-    assert len(deltas) > HEURISTIC_WINDOW + HEURISTIC_EVERY  # one window starts after the first delta
+    assert len(deltas) >= 2 * HEURISTIC_EVERY > HEURISTIC_WINDOW  # the second window starts past delta 0
     ends = range(HEURISTIC_EVERY, len(deltas) + 1, HEURISTIC_EVERY)
     windows = ["".join(deltas[max(0, end - HEURISTIC_WINDOW) : end]) for end in ends]
     assert moderation.texts == [STORY[0]["content"], *windows, "".join(deltas)]
