@@ -248,19 +248,24 @@ async def _content_writes(choice: _Choice, render: Callable[[TextDelta], bytes])
     window = 0.0 if choice.paced else choice.rt.config.stream_flush_ms / 1000
     group: list[bytes] = []
     last_write = -math.inf
-    async for delta in choice.deltas_until_done():
-        group.append(render(delta))
-        if len(group) < MAX_EVENTS_PER_WRITE and not choice.check_due:
-            if choice.ready():
-                continue
-            wait = last_write + window - time.monotonic()
-            if wait > 0:
-                await anyio.sleep(wait)
+    try:
+        async for delta in choice.deltas_until_done():
+            group.append(render(delta))
+            if len(group) < MAX_EVENTS_PER_WRITE and not choice.check_due:
                 if choice.ready():
                     continue
-        yield b"".join(group)
-        group.clear()
-        last_write = time.monotonic()
+                wait = last_write + window - time.monotonic()
+                if wait > 0:
+                    await anyio.sleep(wait)
+                    if choice.ready():
+                        continue
+            yield b"".join(group)
+            group.clear()
+            last_write = time.monotonic()
+    except Exception:
+        if group:  # what was generated before an engine error is still sent, then the error event
+            yield b"".join(group)
+        raise
     if group:
         yield b"".join(group)
 

@@ -26,6 +26,19 @@ BODY = {
 }
 
 
+class Failing:
+    """A delta, two more soon after, then an engine error (not instant: iterated by a producer thread)."""
+
+    name = "failing-test"
+
+    def chat(self, request: ChatRequest, choice_index: int = 0) -> Iterator[TextDelta | Finish]:
+        yield TextDelta("one")
+        time.sleep(0.05)  # "one" is written alone
+        yield from (TextDelta(" two"), TextDelta(" three"))
+        time.sleep(0.05)  # the two wait for the window to close
+        raise RuntimeError("the engine broke")
+
+
 class Slow:
     """The scripted chat engine, not instant, taking ``gap`` seconds per delta (in the producer thread)."""
 
@@ -41,9 +54,12 @@ class Slow:
             yield item
 
 
-def _writes(gap: float, **config: Any) -> list[list[str]]:
-    """Each body message the app sends, as the list of content deltas its events carry."""
-    engines = replace(load_engine_set("scripted"), chat=Slow(gap), moderation=None)
+def _writes(
+    gap: float, engine: Any = None, errors: list[Any] | None = None, **config: Any
+) -> list[list[str]]:
+    """Each body message the app sends, as the list of content deltas its events carry (error events go to
+    ``errors``)."""
+    engines = replace(load_engine_set("scripted"), chat=engine or Slow(gap), moderation=None)
     rt = Runtime(EmulatorConfig.default().with_changes(**config), KEY, True, "scripted", engines)
     app = create_app(rt)
     body = json.dumps(BODY).encode()
@@ -83,6 +99,8 @@ def _writes(gap: float, **config: Any) -> list[list[str]]:
         deltas = []
         for event in events:
             chunk = json.loads(event) if event != b"[DONE]" else {}
+            if "error" in chunk and errors is not None:
+                errors.append(chunk["error"])
             for choice in chunk.get("choices", []):
                 if choice["delta"].get("content"):
                     deltas.append(choice["delta"]["content"])
@@ -114,6 +132,13 @@ def test_a_paced_stream_writes_every_delta_on_its_own() -> None:
     writes = _writes(0.0, stream_flush_ms=500, per_token_ms=5)
     assert all(len(w) == 1 for w in writes)
     assert len(writes) == len(_reply())
+
+
+def test_deltas_held_for_a_write_are_sent_before_an_engine_error() -> None:
+    errors: list[Any] = []
+    writes = _writes(0.0, engine=Failing(), errors=errors, stream_flush_ms=300)
+    assert [d for w in writes for d in w] == ["one", " two", " three"]  # (normally written as 1, then 2)
+    assert len(errors) == 1 and errors[0]["code"], errors
 
 
 @pytest.mark.parametrize("value", [-1, 1001, "fast"])
