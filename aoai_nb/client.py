@@ -69,7 +69,8 @@ def make_client(
     """A synchronous client for the configured Azure resource, or for the local emulator when none is configured.
 
     Explicit arguments win over the environment, which wins over a ``.env`` file. ``credential`` is any
-    ``azure.identity`` credential (``DefaultAzureCredential()`` when omitted and auth resolves to Entra ID).
+    ``azure.identity`` credential (``DefaultAzureCredential()`` when omitted and auth resolves to Entra ID); passing
+    one selects Entra ID unless auth is 'key', which is a ConfigError. The emulator ignores it (it takes its key).
     """
     s = resolve_settings(
         settings,
@@ -159,6 +160,14 @@ def _credentials(
         url, key = embedded_emulator(environ)
         return url, key, None
     assert s.endpoint is not None
+    if credential is not None and s.auth == "key":
+        source = s.sources.get("auth", "default")
+        raise ConfigError(
+            [
+                f"auth is 'key' ({source}) but a credential was passed: leave auth unset or pass auth='entra' "
+                "to sign in with the credential, or drop credential= to use the key."
+            ]
+        )
     if credential is not None or s.resolved_auth == "entra":
         provider = _async_token_provider(credential) if is_async else _token_provider(credential)
         return s.endpoint, None, provider

@@ -11,6 +11,7 @@ import pytest
 from azure.core.credentials import AccessToken
 
 from aoai_nb.client import make_async_client, make_client
+from aoai_nb.config import ConfigError
 from tests.foundation.recording_server import Recorder, recording_server
 
 CANARY = "canary-key-6f1d2e"
@@ -57,6 +58,31 @@ def test_entra_sends_the_bearer_token_and_never_the_key(server: Recorder) -> Non
     assert all("api-key" not in r.headers for r in server.requests)
     assert credential.scopes[0] == ("https://cognitiveservices.azure.com/.default",)
     assert credential.calls == 1  # azure-identity caches the token until it nears expiry
+
+
+def test_a_credential_selects_entra_id_unless_auth_is_key(server: Recorder) -> None:
+    client = make_client(
+        endpoint=server.url, api_key=CANARY, credential=FakeCredential(), environ={}, dotenv=False
+    )
+    with client:
+        chat(client)
+    assert server.requests[0].headers["authorization"] == f"Bearer {TOKEN}"
+    assert "api-key" not in server.requests[0].headers
+    with pytest.raises(
+        ConfigError, match=r"auth is 'key' \(argument\) but a credential was passed"
+    ) as caught:
+        make_client(
+            endpoint=server.url,
+            api_key=CANARY,
+            auth="key",
+            credential=FakeCredential(),
+            environ={},
+            dotenv=False,
+        )
+    assert CANARY not in str(caught.value)
+    environ = {"AOAI_NB_AUTH": "key", "AZURE_OPENAI_API_KEY": CANARY}
+    with pytest.raises(ConfigError, match="AOAI_NB_AUTH"):
+        make_client(endpoint=server.url, credential=FakeCredential(), environ=environ, dotenv=False)
 
 
 def test_entra_on_v1_sends_the_bearer_token(server: Recorder) -> None:
