@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -85,6 +86,7 @@ class UsageTracker(View):
     def __init__(self) -> None:
         self._rows: list[UsageRow] = []
         self._seen: set[str] = set()
+        self._seen_objects: dict[int, weakref.ref[Any]] = {}  # responses with neither id nor request id
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -136,15 +138,35 @@ class UsageTracker(View):
         request_id = getattr(response, "request_id", None) or getattr(response, "_request_id", None)
         response_id = getattr(response, "id", None)
         key = f"{response_id}|{request_id}" if response_id or request_id else None
+        if key is None and self._saw_object(response):
+            return None
         kind = kind or _kind(getattr(response, "object", "") or "")
         return self.add(
             usage, kind=kind, model=str(getattr(response, "model", "") or ""), request_id=request_id, key=key
         )
 
+    def _saw_object(self, response: Any) -> bool:
+        """Whether this very object was recorded before (it has no id to tell it by); remembers it if not."""
+        with self._lock:
+            known = self._seen_objects.get(id(response))
+            if known is not None and known() is response:
+                return True
+            try:
+                self._seen_objects[id(response)] = weakref.ref(response, self._forget_object)
+            except TypeError:  # not weak-referenceable: counted each time, as before
+                pass
+            return False
+
+    def _forget_object(self, ref: weakref.ref[Any]) -> None:
+        for key, known in list(self._seen_objects.items()):
+            if known is ref:
+                del self._seen_objects[key]
+
     def reset(self) -> None:
         with self._lock:
             self._rows.clear()
             self._seen.clear()
+            self._seen_objects.clear()
 
     def _table_rows(self) -> list[tuple[object, ...]]:
         running = 0

@@ -201,12 +201,23 @@ def test_several_choices_are_numbered() -> None:
 
 
 def test_usage_tracker_rows_totals_dedupe_and_dataframe() -> None:
+    from openai.types import CreateEmbeddingResponse
     from openai.types.chat import ChatCompletion
 
     tracker = UsageTracker()
     response = ChatCompletion.model_validate(CHAT_COMPLETION)
     assert tracker.record(response) is not None
     assert tracker.record(response) is None  # same response twice counts once
+    no_ids = CreateEmbeddingResponse.model_validate(
+        {"data": [], "model": "e", "object": "list", "usage": {"prompt_tokens": 2, "total_tokens": 2}}
+    )
+    twin = no_ids.model_copy()
+    assert tracker.record(no_ids) is not None and tracker.record(no_ids) is None  # no id: told by identity
+    assert tracker.record(twin) is not None  # an equal but separate response is another call
+    del no_ids, twin
+    assert not tracker._seen_objects  # forgotten with the responses
+    tracker.reset()
+    assert tracker.record(response) is not None
     tracker.add({"prompt_tokens": 6, "total_tokens": 6}, kind="embeddings", model="e")
     assert (tracker.prompt_tokens, tracker.completion_tokens, tracker.total_tokens) == (31, 9, 40)
     assert repr(tracker) == "<UsageTracker 2 calls, 40 tokens>"
