@@ -35,9 +35,10 @@ def test_file_overrides_only_what_it_names(tmp_path: Path) -> None:
     path = tmp_path / "emu.yaml"
     path.write_text(
         "deployments:\n  - {name: chat, capability: chat, tpm: 1000, rpm: 6}\n"
-        "faults: {rates: {429: 0.25}, seed: 4}\nlatency: {per_token_ms: 3}\n"
+        "faults: {rates: {429: 0.25}, seed: 4}\nlatency: {per_token_ms: 3, stream_flush_ms: 10}\n"
     )
     config = EmulatorConfig.from_file(path)
+    assert config.stream_flush_ms == 10
     assert [(d.name, d.model, d.tpm, d.rpm) for d in config.deployments] == [("chat", "chat", 1000, 6)]
     assert config.fault_rates == {429: 0.25} and config.fault_seed == 4 and config.per_token_ms == 3
     assert config.fault_retry_after_ms == 1000  # untouched default
@@ -60,6 +61,7 @@ def test_file_overrides_only_what_it_names(tmp_path: Path) -> None:
         ("faults: {timeout_seconds: .nan}", "faults.timeout_seconds"),
         ("latency: {first_token_ms: .inf}", "latency.first_token_ms"),
         ("latency: {per_token_ms: 10001}", "latency.per_token_ms"),
+        ("latency: {stream_flush_ms: -1}", "latency.stream_flush_ms"),
         ("content_filter: {heuristic: 'no'}", "content_filter.heuristic"),
     ],
 )
@@ -94,9 +96,12 @@ def test_command_line_controls_override_the_config() -> None:
             "2",
             "--retry-after-ms",
             "250",
+            "--stream-flush-ms",
+            "0",
             "--no-filter-heuristic",
         )
     )
+    assert config.stream_flush_ms == 0
     assert config.fault_rates == {429: 0.1, 503: 0.05}
     assert (config.first_token_ms, config.per_token_ms, config.fault_retry_after_ms) == (40, 2, 250)
     assert config.filter_heuristic is False

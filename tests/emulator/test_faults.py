@@ -125,8 +125,10 @@ def test_tokens_per_minute_limit_uses_the_estimate(make_emulator: Any) -> None:
 
 def test_latency_controls_are_accepted_and_reported(make_emulator: Any) -> None:
     emu = make_emulator()
-    status = emu.set_controls(first_token_ms=5, per_token_ms=1)
+    assert emu.status()["latency"]["stream_flush_ms"] == 50  # the default write window
+    status = emu.set_controls(first_token_ms=5, per_token_ms=1, stream_flush_ms=0)
     assert status["latency"]["first_token_ms"] == 5 and status["latency"]["per_token_ms"] == 1
+    assert status["latency"]["stream_flush_ms"] == 0
     with _client(emu, max_retries=0) as c:
         reply = c.chat.completions.create(
             model="gpt-4o-mini", messages=U, max_tokens=3, extra_headers={"x-aoai-nb-latency-ms": "20"}
