@@ -151,22 +151,24 @@ class UsageTracker(View):
             known = self._seen_objects.get(id(response))
             if known is not None and known() is response:
                 return True
+            key = id(response)
+            seen = self._seen_objects
+
+            def forget(ref: weakref.ref[Any]) -> None:  # no lock: the collector may call it inside one
+                if seen.get(key) is ref:
+                    seen.pop(key, None)
+
             try:
-                self._seen_objects[id(response)] = weakref.ref(response, self._forget_object)
+                seen[key] = weakref.ref(response, forget)
             except TypeError:  # not weak-referenceable: counted each time, as before
                 pass
             return False
-
-    def _forget_object(self, ref: weakref.ref[Any]) -> None:
-        for key, known in list(self._seen_objects.items()):
-            if known is ref:
-                del self._seen_objects[key]
 
     def reset(self) -> None:
         with self._lock:
             self._rows.clear()
             self._seen.clear()
-            self._seen_objects.clear()
+            self._seen_objects = {}
 
     def _table_rows(self) -> list[tuple[object, ...]]:
         running = 0

@@ -133,6 +133,7 @@ class EmulatorProcess:
                 break
             except OSError:
                 if self.process.poll() is not None or time.monotonic() > deadline:
+                    self.process.kill()
                     raise RuntimeError("the emulator process did not start") from None
                 time.sleep(0.1)
 

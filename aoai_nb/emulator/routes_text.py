@@ -76,9 +76,7 @@ async def _tokens_before_cut(rt: Runtime, call: Call, gen: Generated) -> int:
 async def _generate(rt: Runtime, call: Call, engine: object, factories: list[Factory], n: int) -> _Choices:
     """Every choice of every prompt (choice index = prompt index * n + j), in one engine call."""
     results = await rt.run(engine, lambda: [collect(f(j)) for f in factories for j in range(n)])
-    scored = await rt.filter.score([g.text for g in results])
-    trigger = call.triggers.output
-    annotations = [s.merged(trigger) for s in scored]
+    annotations = [await rt.filter.reply([d.text for d in g.deltas], call.triggers) for g in results]
     cut = [a.filtered and not g.finish.tool_calls for g, a in zip(results, annotations, strict=True)]
     tokens = [
         await _tokens_before_cut(rt, call, g) if c else g.finish.completion_tokens

@@ -117,6 +117,13 @@ class ContentFilter:
     async def prompts(self, texts: list[str], triggers: FilterTriggers) -> list[Annotation]:
         return [a.merged(triggers.prompt) for a in await self.score(texts)]
 
+    async def reply(self, texts: list[str], triggers: FilterTriggers) -> Annotation:
+        """The end-of-reply verdict on a reply's deltas ``texts``: every text of ``final_texts``, worst wins."""
+        annotation = triggers.output
+        for scored in await self.score(final_texts(texts)):
+            annotation = annotation.merged(scored)
+        return annotation
+
     async def output(self, text: str, triggers: FilterTriggers) -> Annotation:
         """Score the output ``text`` (a whole reply, or a stream's window) merged with the header trigger."""
         if not text:
@@ -129,8 +136,20 @@ def heuristic_window(texts: list[str]) -> str:
     """What a check during a stream scores: the text of the last HEURISTIC_WINDOW deltas (the new ones and
     HEURISTIC_OVERLAP before, so a phrase across two checks is seen whole). Scoring a window instead of the whole
     text so far keeps each check's cost flat (the moderation model reads 80 deltas, not the whole reply again)
-    and reaches text past a model's input limit (MiniLM reads 256 word pieces); the end of the reply is scored
-    whole. A check costs ~0.3 ms of CPU per delta scored, taken from the cores a local chat model generates on:
-    checking every 64 deltas, each scored 1.25 times, costs less than every 16, each scored twice
-    (docs/local-models.md)."""
+    and reaches text past a model's input limit (MiniLM reads 256 word pieces); the end: ``final_texts``. A check
+    costs ~0.3 ms of CPU per delta scored, taken from the cores a local chat model generates on: checking every
+    64 deltas, each scored 1.25 times, costs less than every 16, each scored twice (docs/local-models.md)."""
     return "".join(texts[-HEURISTIC_WINDOW:])
+
+
+def final_texts(texts: list[str]) -> list[str]:
+    """What the end-of-reply check scores: the whole reply and, when deltas came after the last window check,
+    those deltas with HEURISTIC_OVERLAP before them. The model reads only the start of a long whole reply (MiniLM:
+    256 word pieces), so without the tail no check would score a long reply's end."""
+    whole = "".join(texts)
+    if not whole:
+        return []
+    rest = len(texts) % HEURISTIC_EVERY
+    if len(texts) > HEURISTIC_EVERY and rest:
+        return [whole, "".join(texts[-(rest + HEURISTIC_OVERLAP) :])]
+    return [whole]

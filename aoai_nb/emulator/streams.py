@@ -144,11 +144,10 @@ class _Choice:
         """Once every delta is sent: the output filter's verdict on the whole reply, unless it cut already."""
         if self.finish is None or self.cut is not None:
             return
-        trigger = self.call.triggers.output
         if self.rt.filter.active:
-            annotation = await self.rt.filter.output("".join(self.texts), self.call.triggers)
+            annotation = await self.rt.filter.reply(self.texts, self.call.triggers)
         else:
-            annotation = trigger
+            annotation = self.call.triggers.output
         if annotation.filtered and not self.finish.tool_calls:
             self.cut = annotation
 

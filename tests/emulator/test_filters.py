@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -11,6 +12,7 @@ import openai
 import pytest
 
 from aoai_nb.emulator.engines import load_engine_set
+from aoai_nb.emulator.engines.base import Finish, TextDelta
 from aoai_nb.emulator.wire import PROMPT_FILTERED_MESSAGE
 
 from .helpers import Repeated
@@ -249,8 +251,50 @@ def test_heuristic_cut_counts_the_same_tokens_streamed_or_not(make_emulator: Any
         emu.set_controls(filter_heuristic=False)
         full, _ = _usage(h, "chat", stream=False, filter_header=None)
     assert collected_reason == streamed_reason == "content_filter"
-    assert (
-        collected == streamed
-    )  # the stream checks every HEURISTIC_EVERY deltas; the collected reply is judged alike
+    assert collected == streamed  # checked every HEURISTIC_EVERY deltas; the collected reply is judged alike
     assert collected["completion_tokens"] == HEURISTIC_EVERY < full["completion_tokens"]
     assert collected["prompt_tokens"] == full["prompt_tokens"]
+
+
+class ShortSightedModeration:
+    """Flags 'BAD' as high violence, but like MiniLM reads only the first 60 words of a text."""
+
+    name = "short-sighted-test"
+
+    def score(self, texts: list[str]) -> list[dict[str, Any]]:
+        return [{"violence": "high" if "BAD" in t.split()[:60] else "safe"} for t in texts]
+
+
+class EndsBadly:
+    """150 deltas, 'BAD' at the 141st: past the last window check (at 128) and past the whole reply's 60 words."""
+
+    instant = True
+    name = "ends-badly-test"
+
+    def chat(self, request: Any, choice_index: int = 0) -> Iterator[TextDelta | Finish]:
+        yield from (TextDelta(" BAD" if i == 140 else " word") for i in range(150))
+        yield Finish("stop", prompt_tokens=3, completion_tokens=150)
+
+
+def test_the_end_of_a_long_reply_is_judged_streamed_or_not(make_emulator: Any) -> None:
+    from aoai_nb.emulator.safety import HEURISTIC_EVERY
+
+    assert 150 // HEURISTIC_EVERY * HEURISTIC_EVERY <= 140  # the premise: no window check reaches delta 141
+    engines = replace(load_engine_set("scripted"), chat=EndsBadly(), moderation=ShortSightedModeration())
+    emu = make_emulator(engines=engines)
+    body = {"messages": [{"role": "user", "content": "Hi"}]}
+    path, params = TEXT_ROUTES["chat"][0], {"api-version": "2024-10-21"}
+    with httpx2.Client(base_url=emu.url, headers={"api-key": emu.api_key}, timeout=10) as h:
+        reply = h.post(path, params=params, json=body).json()
+        with h.stream("POST", path, params=params, json={**body, "stream": True}) as response:
+            events = [e[len("data: ") :] for e in response.read().decode().split("\n\n") if e]
+    chunks = [json.loads(e) for e in events[:-1]]
+    finishes = [
+        c["choices"][0]["finish_reason"] for c in chunks if c["choices"] and c["choices"][0]["finish_reason"]
+    ]
+    assert reply["choices"][0]["finish_reason"] == "content_filter"
+    assert reply["choices"][0]["content_filter_results"]["violence"]["severity"] == "high"
+    assert (
+        reply["usage"]["completion_tokens"] == 150
+    )  # no window fired: all were generated before the verdict
+    assert finishes == ["content_filter"]

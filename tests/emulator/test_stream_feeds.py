@@ -14,7 +14,7 @@ import pytest
 from aoai_nb.emulator.engines import EngineSet, load_engine_set
 from aoai_nb.emulator.engines.base import ChatRequest, CompletionRequest, Finish, TextDelta
 from aoai_nb.emulator.feeds import PRODUCER_THREAD
-from aoai_nb.emulator.safety import HEURISTIC_EVERY, HEURISTIC_WINDOW
+from aoai_nb.emulator.safety import HEURISTIC_EVERY, HEURISTIC_OVERLAP, HEURISTIC_WINDOW
 
 from .helpers import Repeated
 
@@ -191,7 +191,7 @@ class RecordingModeration:
 
 
 @pytest.mark.parametrize("instant", [True, False])
-def test_stream_heuristic_scores_a_window_every_few_deltas_then_the_whole_reply(
+def test_stream_heuristic_scores_a_window_every_few_deltas_then_the_whole_reply_and_its_tail(
     make_emulator: Any, instant: bool
 ) -> None:
     moderation = RecordingModeration()
@@ -203,4 +203,7 @@ def test_stream_heuristic_scores_a_window_every_few_deltas_then_the_whole_reply(
     assert len(deltas) >= 2 * HEURISTIC_EVERY > HEURISTIC_WINDOW  # the second window starts past delta 0
     ends = range(HEURISTIC_EVERY, len(deltas) + 1, HEURISTIC_EVERY)
     windows = ["".join(deltas[max(0, end - HEURISTIC_WINDOW) : end]) for end in ends]
-    assert moderation.texts == [STORY[0]["content"], *windows, "".join(deltas)]
+    rest = len(deltas) % HEURISTIC_EVERY
+    assert rest  # some deltas come after the last window: the end check scores them with the overlap
+    tail = "".join(deltas[-(rest + HEURISTIC_OVERLAP) :])
+    assert moderation.texts == [STORY[0]["content"], *windows, "".join(deltas), tail]

@@ -101,6 +101,13 @@ def test_profanity_model_gives_alt_profanity_checks_own_probabilities() -> None:
     np.testing.assert_allclose(ours, library, rtol=0, atol=1e-12)
 
 
+def test_profanity_model_refuses_a_model_of_another_shape() -> None:
+    from types import SimpleNamespace
+
+    with pytest.raises(EngineUnavailable, match="Reinstall the pinned version"):
+        ProfanityModel(SimpleNamespace(model=SimpleNamespace(classes_=[0, 1]), vectorizer=None))
+
+
 def test_severity_thresholds() -> None:
     assert [severity(s) for s in (0.1, 0.36, 0.45, 0.55, 0.9)] == ["safe", "low", "medium", "high", "high"]
 

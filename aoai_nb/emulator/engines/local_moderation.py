@@ -80,11 +80,14 @@ class ProfanityModel:
 
     def __init__(self, module: Any) -> None:
         model = module.model
-        calibrated = model.calibrated_classifiers_
-        shapes_ok = list(model.classes_) == [0, 1] and all(
-            c.method == "sigmoid" and len(c.calibrators) == 1 and c.estimator.coef_.shape[0] == 1
-            for c in calibrated
-        )
+        try:  # scikit-learn's fitted attributes; another version may name them otherwise
+            calibrated = model.calibrated_classifiers_
+            shapes_ok = list(model.classes_) == [0, 1] and all(
+                c.method == "sigmoid" and len(c.calibrators) == 1 and c.estimator.coef_.shape[0] == 1
+                for c in calibrated
+            )
+        except AttributeError:
+            shapes_ok = False
         if not shapes_ok:
             raise EngineUnavailable(
                 f"alt-profanity-check's model is not the expected binary sigmoid-calibrated SVM ensemble. "
