@@ -141,7 +141,8 @@ class _Choice:
         return self.rt.filter.active and self.deltas % HEURISTIC_EVERY == 0
 
     async def judge(self) -> None:
-        """Once every delta is sent: the output filter's verdict on the reply (``final_texts``), unless it cut already."""
+        """Once every delta is sent: the output filter's verdict on the reply (``final_texts``), unless it cut
+        already."""
         if self.finish is None or self.cut is not None:
             return
         if self.rt.filter.active:
