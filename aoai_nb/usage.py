@@ -147,12 +147,12 @@ class UsageTracker(View):
 
     def _saw_object(self, response: Any) -> bool:
         """Whether this very object was recorded before (it has no id to tell it by); remembers it if not."""
+        key = id(response)
         with self._lock:
-            known = self._seen_objects.get(id(response))
+            seen = self._seen_objects
+            known = seen.get(key)
             if known is not None and known() is response:
                 return True
-            key = id(response)
-            seen = self._seen_objects
 
             def forget(ref: weakref.ref[Any]) -> None:  # no lock: the collector may call it inside one
                 if seen.get(key) is ref:
