@@ -132,8 +132,9 @@ def test_429_mid_run_is_retried_and_every_item_embedded_once(make_client: Client
     assert recorder.statuses() == [200, 429, 200, 200, 200, 200]  # the SDK retried the second request
     assert sorted(recorder.embedded) == sorted(texts)  # each text embedded exactly once
     clean_client, _ = make_client()
-    np.testing.assert_array_equal(
-        vectors, embed(texts, client=clean_client, deployment=DEPLOYMENT, cache=False)
+    # float32 matmuls may round differently across batch shapes on some CPUs: compare with a tolerance
+    np.testing.assert_allclose(
+        vectors, embed(texts, client=clean_client, deployment=DEPLOYMENT, cache=False), rtol=0, atol=1e-6
     )
 
 

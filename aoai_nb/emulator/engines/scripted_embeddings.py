@@ -82,8 +82,15 @@ class ScriptedEmbeddingEngine:
             return EmbeddingResult(
                 np.zeros((0, dimensions or NATIVE_DIMENSIONS), np.float32), prompt_tokens=0
             )
-        counts = np.stack([feature_counts(text) for text in texts])
-        vectors = counts @ _projection()
+        projection = _projection()
+        # Row by row over each text's non-zero buckets: a text's vector never depends on its batch's shape
+        # (a batched matmul may round differently with the batch size on some CPUs).
+        rows = []
+        for text in texts:
+            counts = feature_counts(text)
+            used = np.flatnonzero(counts)
+            rows.append(counts[used] @ projection[used])
+        vectors = np.stack(rows)
         if dimensions is not None:
             vectors = vectors[:, :dimensions].copy()
         return EmbeddingResult(
