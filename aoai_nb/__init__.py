@@ -15,46 +15,48 @@ __version__ = "0.1.0"
 _EXPORTS: dict[str, str] = {
     "ConfigError": "aoai_nb.config",
     "DoctorReport": "aoai_nb.doctor",
-    "EmbeddingBatchError": "aoai_nb.embeddings",
-    "ErrorReport": "aoai_nb.errors",
-    "FilterReport": "aoai_nb.filters",
-    "SemanticIndex": "aoai_nb.semantic_index",
+    "EmbeddingBatchError": "aoai_nb.embeddings._embed",
+    "ErrorReport": "aoai_nb.display._errors",
+    "FilterReport": "aoai_nb.display._filters",
+    "SemanticIndex": "aoai_nb.embeddings._index",
     "Settings": "aoai_nb.config",
-    "StreamResult": "aoai_nb.display.live",
-    "UsageTracker": "aoai_nb.usage",
-    "chat_widget": "aoai_nb.widget",
-    "cosine_similarity": "aoai_nb.similarity",
+    "StreamResult": "aoai_nb.display._live",
+    "UsageTracker": "aoai_nb.display._usage",
+    "chat_widget": "aoai_nb.chat._widget",
+    "cosine_similarity": "aoai_nb.embeddings._similarity",
     "doctor": "aoai_nb.doctor",
-    "embed": "aoai_nb.embeddings",
-    "explain": "aoai_nb.errors",
+    "embed": "aoai_nb.embeddings._embed",
+    "explain": "aoai_nb.display._errors",
     "load_settings": "aoai_nb.config",
     "make_async_client": "aoai_nb.client",
     "make_client": "aoai_nb.client",
-    "plot_projection": "aoai_nb.embedding_plots",
-    "rank": "aoai_nb.similarity",
+    "plot_projection": "aoai_nb.embeddings._plots",
+    "rank": "aoai_nb.embeddings._similarity",
     "show": "aoai_nb.display",
-    "similarity_heatmap": "aoai_nb.embedding_plots",
-    "similarity_matrix": "aoai_nb.similarity",
+    "similarity_heatmap": "aoai_nb.embeddings._plots",
+    "similarity_matrix": "aoai_nb.embeddings._similarity",
+    "status_table": "aoai_nb.display._status_table",
     "stream": "aoai_nb.display",
-    "usage_table": "aoai_nb.usage",
+    "usage_table": "aoai_nb.display._usage",
     "view": "aoai_nb.display",
 }
 
 __all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:  # pragma: no cover
+    from aoai_nb.chat._widget import chat_widget
     from aoai_nb.client import make_async_client, make_client
     from aoai_nb.config import ConfigError, Settings, load_settings
     from aoai_nb.display import show, stream, view
-    from aoai_nb.display.live import StreamResult
-    from aoai_nb.embedding_plots import plot_projection, similarity_heatmap
-    from aoai_nb.embeddings import EmbeddingBatchError, embed
-    from aoai_nb.errors import ErrorReport, explain
-    from aoai_nb.filters import FilterReport
-    from aoai_nb.semantic_index import SemanticIndex
-    from aoai_nb.similarity import cosine_similarity, rank, similarity_matrix
-    from aoai_nb.usage import UsageTracker, usage_table
-    from aoai_nb.widget import chat_widget
+    from aoai_nb.display._errors import ErrorReport, explain
+    from aoai_nb.display._filters import FilterReport
+    from aoai_nb.display._live import StreamResult
+    from aoai_nb.display._status_table import status_table
+    from aoai_nb.display._usage import UsageTracker, usage_table
+    from aoai_nb.embeddings._embed import EmbeddingBatchError, embed
+    from aoai_nb.embeddings._index import SemanticIndex
+    from aoai_nb.embeddings._plots import plot_projection, similarity_heatmap
+    from aoai_nb.embeddings._similarity import cosine_similarity, rank, similarity_matrix
 
 
 def __getattr__(name: str) -> Any:
@@ -72,6 +74,6 @@ def __dir__() -> list[str]:
 
 def load_ipython_extension(ipython: Any) -> None:
     """``%load_ext aoai_nb`` registers the %%chat magics."""
-    from aoai_nb.magics import load_ipython_extension as _load
+    from aoai_nb.chat._magics import load_ipython_extension as _load
 
     _load(ipython)

@@ -111,7 +111,7 @@ def _probe(client: Any, capability: Capability, name: str) -> str:
 
 
 def _failure(name: str, exc: BaseException) -> Check:
-    from aoai_nb.errors import explain
+    from aoai_nb.display._errors import explain
 
     report = explain(exc)
     status = f"{report.status} " if report.status else ""

@@ -64,7 +64,7 @@ def bench_embed(n_texts: int, baseline_rows: int) -> None:
     import openai
     import pandas as pd
 
-    from aoai_nb.embeddings import embed
+    from aoai_nb.embeddings._embed import embed
     from aoai_nb.emulator import Emulator
 
     texts = short_texts(n_texts)
@@ -131,7 +131,7 @@ def bench_top_k(rows: int, n_queries: int, runs: int) -> None:
     from scipy.spatial.distance import cosine
     from sklearn.neighbors import NearestNeighbors
 
-    from aoai_nb.similarity import rank
+    from aoai_nb.embeddings._similarity import rank
 
     rng = np.random.default_rng(0)
     dims, k = 384, 10

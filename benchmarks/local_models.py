@@ -101,8 +101,8 @@ def emulator_run(client: Any, tokens: int) -> Row:
 def direct_server() -> Any:
     import xllamacpp
 
-    from aoai_nb.emulator.engines import local_llm
-    from aoai_nb.emulator.engines.weights import verify_weights
+    from aoai_nb.emulator.engines.local import llm as local_llm
+    from aoai_nb.emulator.engines.local.weights import verify_weights
 
     params = xllamacpp.CommonParams()
     params.model.path = str(verify_weights("chat")["SmolLM2-135M-Instruct.Q4_1.gguf"])

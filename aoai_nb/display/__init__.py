@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 if TYPE_CHECKING:  # pragma: no cover
     from aoai_nb.display._base import View
     from aoai_nb.display._env import Environment
-    from aoai_nb.display.live import StreamResult
-    from aoai_nb.usage import UsageTracker
+    from aoai_nb.display._live import StreamResult
+    from aoai_nb.display._usage import UsageTracker
 
 __all__ = ["show", "stream", "view"]
 
@@ -39,48 +39,48 @@ def view(obj: Any) -> View:
     if isinstance(obj, View):
         return obj
     if isinstance(obj, BaseException):
-        from aoai_nb.errors import explain
+        from aoai_nb.display._errors import explain
 
         return explain(obj)
     if _is_stream(obj):
         raise TypeError("A stream is consumed as it is shown: use show(stream) or result = stream(s).")
     if isinstance(obj, bytes | bytearray | memoryview) or type(obj).__name__ == "HttpxBinaryResponseContent":
-        from aoai_nb.display.audio import SpeechView
+        from aoai_nb.display._speech import SpeechView
 
         return SpeechView.from_response(obj)
     name = type(obj).__name__
     if name in _TRANSCRIPT_TYPES:
-        from aoai_nb.display.audio import TranscriptView
+        from aoai_nb.display._transcripts import TranscriptView
 
         return TranscriptView.from_response(obj)
-    from aoai_nb.filters import as_dict
+    from aoai_nb.display._filters import as_dict
 
     data = as_dict(obj)
     kind = data.get("object")
     if kind in ("chat.completion", "text_completion") or (
         isinstance(data.get("choices"), list) and data["choices"]
     ):
-        from aoai_nb.display.chat import ChatView
+        from aoai_nb.display._chat import ChatView
 
         return ChatView.from_response(obj)
     if name == "CreateEmbeddingResponse" or (kind == "list" and _first(data, "object") == "embedding"):
-        from aoai_nb.display.embeddings import EmbeddingsView
+        from aoai_nb.display._embeddings import EmbeddingsView
 
         return EmbeddingsView.from_response(obj)
     if name == "ImagesResponse" or ("created" in data and isinstance(data.get("data"), list)):
-        from aoai_nb.display.images import ImagesView
+        from aoai_nb.display._images import ImagesView
 
         return ImagesView.from_response(obj)
     if "text" in data and ("segments" in data or "words" in data or "duration" in data or len(data) <= 4):
-        from aoai_nb.display.audio import TranscriptView
+        from aoai_nb.display._transcripts import TranscriptView
 
         return TranscriptView.from_response(obj)
     if "error" in data or "innererror" in data or "inner_error" in data or "prompt_filter_results" in data:
-        from aoai_nb.filters import FilterReport
+        from aoai_nb.display._filters import FilterReport
 
         return FilterReport.of(data)
     if "total_tokens" in data or "prompt_tokens" in data:
-        from aoai_nb.usage import UsageView
+        from aoai_nb.display._usage import UsageView
 
         return UsageView(obj)
     raise TypeError(
@@ -112,7 +112,7 @@ def show(
         show_object(obj, env=env, out=out)
         return None
     if _is_stream(obj):
-        from aoai_nb.display.live import StreamResult
+        from aoai_nb.display._live import StreamResult
 
         result = StreamResult(obj, env=env, tracker=tracker)
         if hasattr(obj, "__aiter__") and not hasattr(obj, "__iter__"):
@@ -121,7 +121,7 @@ def show(
         return None
     shown = view(obj)
     if not isinstance(obj, BaseException) and getattr(obj, "usage", None) is not None:
-        from aoai_nb.usage import session_usage
+        from aoai_nb.display._usage import session_usage
 
         (tracker if tracker is not None else session_usage()).record(obj)
     show_object(shown, env=env, out=out)
@@ -134,6 +134,6 @@ async def _drain(result: StreamResult) -> None:
 
 def stream(source: Any, **options: Any) -> Any:
     """Show a stream live and return its ``StreamResult`` (for an ``AsyncStream``: ``await stream(s)``)."""
-    from aoai_nb.display.live import stream as _stream
+    from aoai_nb.display._live import stream as _stream
 
     return _stream(source, **options)

@@ -21,8 +21,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from aoai_nb.emulator import routes_embeddings, routes_media, routes_meta, routes_text
 from aoai_nb.emulator.images import IMAGE_PATH
+from aoai_nb.emulator.routes import embeddings as routes_embeddings
+from aoai_nb.emulator.routes import media as routes_media
+from aoai_nb.emulator.routes import meta as routes_meta
+from aoai_nb.emulator.routes import text as routes_text
 from aoai_nb.emulator.runtime import Call, Disconnect, Runtime
 from aoai_nb.emulator.wire import (
     AzureError,

@@ -7,8 +7,8 @@ from typing import Any
 
 import openai
 
-from aoai_nb.display.live import StreamResult
-from aoai_nb.usage import UsageTracker
+from aoai_nb.display._live import StreamResult
+from aoai_nb.display._usage import UsageTracker
 
 HELLO = [{"role": "user", "content": "Hello"}]
 SPEECH_INPUT = "Testing, testing, 1, 2, 3"

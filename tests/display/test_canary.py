@@ -11,13 +11,13 @@ import pytest
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
 
+from aoai_nb.chat._magics import chat_session
+from aoai_nb.chat._widget import chat_widget
 from aoai_nb.display import view
 from aoai_nb.display._env import PlainSink
-from aoai_nb.display.live import StreamResult
-from aoai_nb.errors import explain
-from aoai_nb.magics import chat_session
-from aoai_nb.usage import UsageTracker
-from aoai_nb.widget import chat_widget
+from aoai_nb.display._errors import explain
+from aoai_nb.display._live import StreamResult
+from aoai_nb.display._usage import UsageTracker
 
 from .cases import CASES, HELLO
 

@@ -9,7 +9,7 @@ import openai
 import pytest
 
 from aoai_nb.config import ConfigError
-from aoai_nb.errors import ErrorReport, explain
+from aoai_nb.display._errors import ErrorReport, explain
 
 from .fakes import (
     CANARY,

@@ -9,7 +9,7 @@ import openai
 import pytest
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
-from aoai_nb.filters import FilterReport, FilterResult
+from aoai_nb.display._filters import FilterReport, FilterResult
 
 from .fakes import (
     AZURE_CUT_STREAM,

@@ -41,8 +41,8 @@ def test_golden_spec_form_error_body() -> None:
 
 
 def test_severity_colour_scale_and_filtered_emphasis() -> None:
+    from aoai_nb.display._filters import FilterReport
     from aoai_nb.display._html import SEVERITY_COLOURS
-    from aoai_nb.filters import FilterReport
 
     results = {s: {"filtered": s == "high", "severity": s} for s in ("safe", "low", "medium", "high")}
     html = FilterReport.from_completion(

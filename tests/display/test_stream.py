@@ -11,8 +11,8 @@ import pytest
 
 from aoai_nb.display import show, stream
 from aoai_nb.display._env import DisplaySink, PlainSink
-from aoai_nb.display.live import StreamResult
-from aoai_nb.usage import UsageTracker
+from aoai_nb.display._live import StreamResult
+from aoai_nb.display._usage import UsageTracker
 
 from .fakes import (
     AZURE_CUT_STREAM,

@@ -13,13 +13,14 @@ from typing import Any
 import pytest
 
 from aoai_nb.display import show, view
+from aoai_nb.display._chat import ChatView
+from aoai_nb.display._embeddings import EmbeddingsView
+from aoai_nb.display._filters import FilterReport
 from aoai_nb.display._html import markdown_html, safe_src
-from aoai_nb.display.audio import SpeechView, TranscriptView, audio_format
-from aoai_nb.display.chat import ChatView
-from aoai_nb.display.embeddings import EmbeddingsView
-from aoai_nb.display.images import ImagesView, image_info
-from aoai_nb.filters import FilterReport
-from aoai_nb.usage import UsageTracker, UsageView, session_usage
+from aoai_nb.display._images import ImagesView, image_info
+from aoai_nb.display._speech import SpeechView, audio_format
+from aoai_nb.display._transcripts import TranscriptView
+from aoai_nb.display._usage import UsageTracker, UsageView, session_usage
 
 from .fakes import CHAT_COMPLETION
 
@@ -288,7 +289,7 @@ def test_importing_the_display_surface_stays_light() -> None:
     code = (
         "import json, sys\n"
         "from aoai_nb import show, view, stream, explain, FilterReport, ErrorReport, UsageTracker, usage_table\n"
-        "import aoai_nb.filters, aoai_nb.errors, aoai_nb.display.live, aoai_nb.display.chat\n"
+        "import aoai_nb.display._filters, aoai_nb.display._errors, aoai_nb.display._live, aoai_nb.display._chat\n"
         "show({'object': 'chat.completion', 'choices': [{'index': 0, 'message': {'content': 'hi'}}]}, env='plain')\n"
         "print(json.dumps([m for m in ('pandas', 'IPython', 'ipywidgets', 'matplotlib') if m in sys.modules]))\n"
     )
@@ -297,7 +298,7 @@ def test_importing_the_display_surface_stays_light() -> None:
 
 
 def test_null_word_times_do_not_break_the_transcript_view() -> None:
-    from aoai_nb.display.audio import TranscriptView
+    from aoai_nb.display._transcripts import TranscriptView
 
     transcript = TranscriptView.from_response(
         {"text": "hi there", "words": [{"word": "hi", "start": None, "end": 0.4}], "segments": []}

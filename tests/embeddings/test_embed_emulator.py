@@ -11,9 +11,9 @@ import numpy as np
 import openai
 import pytest
 
-from aoai_nb import embedding_requests as requests_module
-from aoai_nb.embedding_cache import EmbeddingCache, Namespace
-from aoai_nb.embeddings import MAX_INPUT_TOKENS, EmbeddingBatchError, embed
+from aoai_nb.embeddings import _requests as requests_module
+from aoai_nb.embeddings._cache import EmbeddingCache, Namespace
+from aoai_nb.embeddings._embed import MAX_INPUT_TOKENS, EmbeddingBatchError, embed
 
 from .conftest import DEPLOYMENT, ClientFactory, azure_400
 

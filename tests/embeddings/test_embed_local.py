@@ -11,10 +11,10 @@ import numpy as np
 import openai
 import pytest
 
-from aoai_nb.embeddings import embed
+from aoai_nb.embeddings._embed import embed
+from aoai_nb.embeddings._index import SemanticIndex
+from aoai_nb.embeddings._similarity import rank
 from aoai_nb.emulator.engines.local import local_available
-from aoai_nb.semantic_index import SemanticIndex
-from aoai_nb.similarity import rank
 
 pytestmark = [
     pytest.mark.local_models,

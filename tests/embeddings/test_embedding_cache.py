@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from aoai_nb.embedding_cache import EmbeddingCache, Namespace, default_cache_dir, open_cache
+from aoai_nb.embeddings._cache import EmbeddingCache, Namespace, default_cache_dir, open_cache
 
 NS = Namespace("127.0.0.1:8000", "text-embedding-3-small", "text-embedding-3-small", None)
 

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
-from aoai_nb.embedding_plots import plot_projection, project_2d, similarity_heatmap
-from aoai_nb.similarity import similarity_matrix
+from aoai_nb.embeddings._plots import plot_projection, project_2d, similarity_heatmap
+from aoai_nb.embeddings._similarity import similarity_matrix
 
 
 @pytest.fixture(autouse=True)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from aoai_nb.rank_table import RankTable
-from aoai_nb.similarity import rank
+from aoai_nb.embeddings._rank_table import RankTable
+from aoai_nb.embeddings._similarity import rank
 
 CORPUS = np.array([[1, 0], [0.8, 0.6], [0, 1], [-1, 0]], dtype=np.float32)
 TEXTS = ["<script>alert(1)</script>", "east & a bit north", "north", "west"]

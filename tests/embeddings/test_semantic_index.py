@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from aoai_nb.semantic_index import SemanticIndex
+from aoai_nb.embeddings._index import SemanticIndex
 
 TEXTS = ["cats purr", "dogs bark", "cars honk", "kittens purr"]
 VECTORS = np.array([[1, 0, 0], [0, 1, 0], [0, 0, 1], [0.9, 0.1, 0]], dtype=np.float32)

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.spatial.distance import cosine as scipy_cosine
 
-from aoai_nb import similarity
-from aoai_nb.similarity import cosine_similarity, rank, similarity_matrix, top_k
+from aoai_nb.embeddings import _similarity as similarity
+from aoai_nb.embeddings._similarity import cosine_similarity, rank, similarity_matrix, top_k
 
 
 def reference_top_k(queries: np.ndarray, corpus: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -209,7 +209,7 @@ def test_rank_on_vectors_labels_with_texts() -> None:
 
 
 def test_a_nan_row_does_not_turn_scores_into_raw_dot_products() -> None:
-    from aoai_nb.similarity import top_k
+    from aoai_nb.embeddings._similarity import top_k
 
     rng = np.random.default_rng(0)
     corpus = rng.random((5, 4)).astype(np.float32) * 3  # rows far from unit length

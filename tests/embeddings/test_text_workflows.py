@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from aoai_nb.embeddings import embed
-from aoai_nb.semantic_index import SemanticIndex
-from aoai_nb.similarity import rank
+from aoai_nb.embeddings._embed import embed
+from aoai_nb.embeddings._index import SemanticIndex
+from aoai_nb.embeddings._similarity import rank
 
 from .conftest import DEPLOYMENT, ClientFactory
 
@@ -61,7 +61,7 @@ def test_heatmap_of_texts(make_client: ClientFactory) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from aoai_nb.embedding_plots import similarity_heatmap
+    from aoai_nb.embeddings._plots import similarity_heatmap
 
     client, _ = make_client()
     try:
@@ -77,8 +77,8 @@ def test_heatmap_of_texts(make_client: ClientFactory) -> None:
 
 def test_importing_the_modules_stays_light() -> None:
     code = (
-        "import sys, aoai_nb.embeddings, aoai_nb.similarity, aoai_nb.semantic_index, aoai_nb.embedding_plots, "
-        "aoai_nb.embedding_cache, aoai_nb.rank_table\n"
+        "import sys, aoai_nb.embeddings._embed, aoai_nb.embeddings._similarity, aoai_nb.embeddings._index, aoai_nb.embeddings._plots, "
+        "aoai_nb.embeddings._cache, aoai_nb.embeddings._rank_table\n"
         "heavy = [m for m in ('pandas', 'matplotlib', 'sklearn', 'scipy', 'IPython', 'openai', 'tqdm') "
         "if m in sys.modules]\n"
         "print(','.join(heavy))"

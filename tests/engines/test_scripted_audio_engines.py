@@ -9,7 +9,7 @@ import pytest
 from aoai_nb.emulator.audio import encode_speech
 from aoai_nb.emulator.engines.base import EngineInputError, SpeechRequest, TranscriptionRequest
 from aoai_nb.emulator.engines.scripted import ScriptedSpeechEngine, ScriptedTranscriptionEngine
-from aoai_nb.emulator.engines.scripted_media import voiced_regions
+from aoai_nb.emulator.engines.scripted.media import voiced_regions
 
 RATE = 16_000
 TRANSCRIBER = ScriptedTranscriptionEngine()

@@ -26,7 +26,7 @@ from aoai_nb.emulator.engines.base import (
     TranscriptionEngine,
 )
 from aoai_nb.emulator.engines.scripted import ScriptedChatEngine, count_tokens, scripted_engine_set
-from aoai_nb.emulator.engines.scripted_tokens import split_tokens
+from aoai_nb.emulator.engines.scripted.tokens import split_tokens
 
 from .helpers import drain, text_of, user
 

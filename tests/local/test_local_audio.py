@@ -8,7 +8,7 @@ import pytest
 from aoai_nb.emulator.audio import encode_speech
 from aoai_nb.emulator.engines import EngineSet
 from aoai_nb.emulator.engines.base import EngineInputError, SpeechRequest, Transcript, TranscriptionRequest
-from aoai_nb.emulator.engines.local_tts import VOICES
+from aoai_nb.emulator.engines.local.tts import VOICES
 
 from .helpers import skip_without_local_models, word_error_rate
 

@@ -8,10 +8,11 @@ from dataclasses import replace
 
 import pytest
 
-from aoai_nb.emulator.engines import EngineSet, weights
+from aoai_nb.emulator.engines import EngineSet
 from aoai_nb.emulator.engines.base import ChatMessage, ChatRequest, EngineUnavailable
-from aoai_nb.emulator.engines.local_llm import LocalChatEngine, SmolLM2Runtime
-from aoai_nb.emulator.engines.local_moderation import BENIGN, PROTOTYPES, ProfanityModel, severity
+from aoai_nb.emulator.engines.local import weights
+from aoai_nb.emulator.engines.local.llm import LocalChatEngine, SmolLM2Runtime
+from aoai_nb.emulator.engines.local.moderation import BENIGN, PROTOTYPES, ProfanityModel, severity
 
 from .helpers import skip_without_local_models
 

@@ -1,0 +1,300 @@
+"""One streaming object, live and replayable: ``StreamResult`` wraps a chat or legacy-completion stream.
+
+Iterating yields choice 0's text deltas as they arrive while one output updates in place (a notebook
+``display_id``; plain printing elsewhere); iterating again replays them. When the stream ends, ``.text``,
+``.finish_reason``, ``.usage``, ``.filter_report``, ``.request_id``, ``.ttft_s`` and ``.tokens_per_s`` are set.
+Azure's quirks are expected: an empty-``choices`` first chunk carrying ``prompt_filter_results``,
+annotation-only chunks, a ``content_filter`` finish and a ``choices: []`` usage chunk. Works with ``Stream``
+and ``AsyncStream`` (``async for`` / ``await``) and with plain iterables of chunks or dicts.
+"""
+
+from __future__ import annotations
+
+import inspect
+import time
+from collections.abc import AsyncIterator, Callable, Generator, Iterator
+from typing import Any
+
+from aoai_nb.display import _html as h
+from aoai_nb.display._base import View
+from aoai_nb.display._env import Environment, NullSink, Sink, default_sink
+from aoai_nb.display._filters import FilterReport, as_dict
+from aoai_nb.display._usage import UsageTracker, describe_usage, session_usage, usage_counts
+
+
+class StreamResult(View):
+    """A chat/completions stream, consumed once (live) and replayable; see the module docstring.
+
+    ``live=False`` shows nothing; ``sink`` / ``env`` choose where live output goes; ``tracker`` receives the
+    usage (the session tracker by default); ``clock`` and ``min_interval_s`` control timing and update rate.
+    """
+
+    def __init__(
+        self,
+        source: Any,
+        *,
+        live: bool = True,
+        sink: Sink | None = None,
+        env: Environment | None = None,
+        tracker: UsageTracker | None = None,
+        clock: Callable[[], float] = time.perf_counter,
+        min_interval_s: float = 0.1,
+    ) -> None:
+        self._source = source
+        self._sink: Sink = sink or (default_sink(env) if live else NullSink())
+        self._tracker = tracker if tracker is not None else session_usage()
+        self._clock = clock
+        self._min_interval_s = min_interval_s
+        self._deltas: list[str] = []
+        self._texts: dict[int, str] = {}
+        self._tool_calls: dict[tuple[int, int], dict[str, str]] = {}
+        self._filter = FilterReport(source="stream")  # merged as chunks arrive
+        self.finish_reasons: dict[int, str] = {}
+        self.usage: Any = None
+        self.id = ""
+        self.model = ""
+        self.kind = "chat"
+        self.chunks = 0
+        self.content_chunks = 0
+        self.error: BaseException | None = None
+        self.done = False
+        self.aborted = False  # the consumer stopped early (break)
+        self.started_at: float | None = None
+        self.first_token_at: float | None = None
+        self.last_token_at: float | None = None
+        self.ended_at: float | None = None
+        self._last_update = float("-inf")
+        headers = getattr(getattr(source, "response", None), "headers", None)
+        self.request_id: str | None = headers.get("x-request-id") if headers is not None else None
+
+    # --- results -------------------------------------------------------------------------------------------
+
+    @property
+    def text(self) -> str:
+        return self._texts.get(0, "")
+
+    @property
+    def texts(self) -> dict[int, str]:
+        return dict(sorted(self._texts.items()))
+
+    @property
+    def finish_reason(self) -> str | None:
+        return self.finish_reasons.get(0)
+
+    @property
+    def filter_report(self) -> FilterReport:
+        return self._filter
+
+    @property
+    def tool_calls(self) -> list[dict[str, str]]:
+        return [self._tool_calls[k] for k in sorted(self._tool_calls)]
+
+    @property
+    def ttft_s(self) -> float | None:
+        """Seconds from the start of consumption to the first text delta (headers were already in)."""
+        if self.started_at is None or self.first_token_at is None:
+            return None
+        return self.first_token_at - self.started_at
+
+    @property
+    def completion_tokens(self) -> int | None:
+        counts = usage_counts(self.usage)
+        return counts[1] if counts else None
+
+    @property
+    def tokens_per_s(self) -> float | None:
+        """Completion tokens per second after the first token (usage if reported, else content chunks)."""
+        if self.first_token_at is None or self.last_token_at is None:
+            return None
+        span = self.last_token_at - self.first_token_at
+        tokens = self.completion_tokens or self.content_chunks
+        return (tokens - 1) / span if span > 0 and tokens > 1 else None
+
+    # --- consumption ---------------------------------------------------------------------------------------
+
+    def __iter__(self) -> Iterator[str]:
+        if self._over():
+            return iter(list(self._deltas))
+        if hasattr(self._source, "__aiter__") and not hasattr(self._source, "__iter__"):
+            raise TypeError("This is an async stream: use `async for delta in result` or `await result`.")
+        return self._consume()
+
+    def _consume(self) -> Generator[str]:
+        self._begin()
+        try:
+            for chunk in self._source:
+                delta = self._take(chunk)
+                if delta:
+                    yield delta
+        except GeneratorExit:
+            self.aborted = True
+            raise
+        except Exception as exc:
+            self.error = exc
+            raise
+        finally:
+            if not self._finished():
+                close = getattr(self._source, "close", None)
+                if callable(close):
+                    close()
+
+    async def __aiter__(self) -> AsyncIterator[str]:
+        if self._over():
+            for delta in list(self._deltas):
+                yield delta
+            return
+        self._begin()
+        try:
+            async for chunk in self._source:
+                delta = self._take(chunk)
+                if delta:
+                    yield delta
+        except GeneratorExit:
+            self.aborted = True
+            raise
+        except Exception as exc:
+            self.error = exc
+            raise
+        finally:
+            if not self._finished():
+                close = getattr(self._source, "close", None)
+                if callable(close):
+                    pending = close()
+                    if inspect.isawaitable(pending):
+                        await pending
+
+    def wait(self) -> StreamResult:
+        """Consume a sync stream to the end (live), then return self."""
+        for _ in self:
+            pass
+        return self
+
+    async def await_all(self) -> StreamResult:
+        async for _ in self:
+            pass
+        return self
+
+    def __await__(self) -> Generator[Any, None, StreamResult]:
+        return self.await_all().__await__()
+
+    def _begin(self) -> None:
+        self.started_at = self._clock()
+        self._sink.start(self)
+
+    def _over(self) -> bool:
+        return self.done or self.aborted or self.error is not None
+
+    def _finished(self) -> bool:
+        """Record the end; True when the stream ran to its end (nothing left to close)."""
+        self.ended_at = self._clock()
+        self.done = self.error is None and not self.aborted
+        if self.done and self.usage is not None:
+            self._tracker.record(self, kind="stream" if self.kind == "chat" else "completion stream")
+        self._sink.finish(self)
+        return self.done
+
+    def _take(self, chunk: Any) -> str:
+        """Fold one chunk in; return choice 0's new text (may be empty)."""
+        data = as_dict(chunk)
+        self.chunks += 1
+        self.id = self.id or str(data.get("id") or "")
+        self.model = self.model or str(data.get("model") or "")
+        self.request_id = self.request_id or getattr(chunk, "_request_id", None)
+        if data.get("object") == "text_completion":
+            self.kind = "completion"
+        if data.get("usage"):
+            self.usage = getattr(chunk, "usage", None) or data["usage"]
+        report = FilterReport.from_chunk(data)
+        if report.results or not report.passed:
+            self._filter = FilterReport.merge(self._filter, report, source="stream")
+        new_text = ""
+        for position, choice in enumerate(data.get("choices") or []):
+            index = int(choice.get("index", position) or 0)
+            delta = choice.get("delta") or {}
+            piece = choice.get("text") if self.kind == "completion" else delta.get("content")
+            for call in delta.get("tool_calls") or []:
+                self._fold_tool_call(index, call)
+            if choice.get("finish_reason"):
+                self.finish_reasons[index] = str(choice["finish_reason"])
+            if piece:
+                self._texts[index] = self._texts.get(index, "") + piece
+                if index == 0:
+                    new_text += piece
+        if new_text:
+            now = self._clock()
+            self.first_token_at = self.first_token_at if self.first_token_at is not None else now
+            self.last_token_at = now
+            self.content_chunks += 1
+            self._deltas.append(new_text)
+            self._sink.write(new_text)
+            if now - self._last_update >= self._min_interval_s:
+                self._last_update = now
+                self._sink.update(self)
+        return new_text
+
+    def _fold_tool_call(self, choice: int, call: Any) -> None:
+        slot = self._tool_calls.setdefault(
+            (choice, int(call.get("index", 0) or 0)), {"id": "", "name": "", "arguments": ""}
+        )
+        function = call.get("function") or {}
+        slot["id"] = slot["id"] or str(call.get("id") or "")
+        slot["name"] += str(function.get("name") or "")
+        slot["arguments"] += str(function.get("arguments") or "")
+
+    # --- rendering -----------------------------------------------------------------------------------------
+
+    def _state(self) -> str:
+        if self.error is not None:
+            return f"stopped by {type(self.error).__name__}"
+        if self.aborted:
+            return "stopped early by the consumer"
+        if not self.done:
+            return "streaming…" if self.started_at is not None else "not started"
+        return f"finish_reason={self.finish_reason}"
+
+    def footer_text(self, *, with_filters: bool = True) -> str:
+        parts = [self._state()]
+        if self.done:
+            parts.append(f"ttft {self.ttft_s:.2f} s" if self.ttft_s is not None else "")
+            rate = self.tokens_per_s
+            unit = "tokens/s" if self.completion_tokens else "chunks/s"
+            parts.append(f"{rate:.1f} {unit}" if rate is not None else "")
+            parts.append(describe_usage(self.usage) or "usage not reported (stream_options include_usage)")
+        report = self.filter_report
+        if with_filters and (report.results or not report.passed):
+            parts.append(f"filters: {report.status}" + (f" ({report.summary()})" if report.summary() else ""))
+        if self.request_id:
+            parts.append(f"request id: {self.request_id}")
+        return " · ".join(p for p in parts if p)
+
+    def __repr__(self) -> str:
+        return f"<StreamResult {self._state()} {len(self.text)} chars>"
+
+    def to_text(self) -> str:
+        calls = [f"tool call: {c['name']}({c['arguments']})" for c in self.tool_calls]
+        return "\n".join([self.text, *calls, "", self.footer_text()]).lstrip("\n")
+
+    def to_html(self) -> str:
+        parts: list[str] = [h.markdown_html(self.text) if self.kind == "chat" else h.pre(self.text)]
+        parts += [h.pre(f"tool call: {c['name']}({c['arguments']})") for c in self.tool_calls]
+        report = self.filter_report
+        if report.results or not report.passed:
+            parts.append(report.inline_html())
+        if self.error is not None:
+            from aoai_nb.display._errors import explain
+
+            parts.append(explain(self.error).to_html())
+        parts.append(h.line(h.esc(self.footer_text(with_filters=False)), muted=True))
+        return h.box(*parts)
+
+
+def stream(source: Any, **options: Any) -> Any:
+    """Show a stream live and return its :class:`StreamResult` when it ends.
+
+    Sync streams are consumed now; for an ``AsyncStream`` this returns an awaitable: ``r = await stream(s)``.
+    Options are :class:`StreamResult`'s (``live``, ``sink``, ``env``, ``tracker``).
+    """
+    result = StreamResult(source, **options)
+    if hasattr(source, "__aiter__") and not hasattr(source, "__iter__"):
+        return result.await_all()
+    return result.wait()

@@ -1,0 +1,70 @@
+"""Text to speech with Piper and the en_US "joe" medium voice (one US English speaker, 22.05 kHz, CC0).
+
+Every OpenAI voice name is accepted and spoken by the same speaker: the voice names only vary Piper's noise
+settings a little (how lively the delivery is), so they sound alike, not like different people. ``speed`` maps
+to Piper's ``length_scale = 1 / speed``. The HTTP layer resamples to 24 kHz and encodes the requested format.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import numpy as np
+
+from aoai_nb.emulator.engines.base import EngineInputError, EngineUnavailable, SpeechRequest, SpeechResult
+from aoai_nb.emulator.engines.local.weights import INSTALL_COMMAND, verify_weights
+
+SPEECH_MODEL_NAME = "local:piper-joe-medium"
+
+# OpenAI voice -> (noise_scale, noise_w_scale); the voice's own defaults are (0.667, 0.8).
+VOICES: dict[str, tuple[float, float]] = {
+    "alloy": (0.667, 0.8), "ash": (0.6, 0.7), "ballad": (0.75, 0.9), "coral": (0.7, 0.85),
+    "echo": (0.55, 0.65), "fable": (0.8, 1.0), "nova": (0.667, 0.9), "onyx": (0.5, 0.6),
+    "sage": (0.6, 0.8), "shimmer": (0.75, 0.7), "verse": (0.7, 1.0),
+}  # fmt: skip
+
+
+class LocalSpeechEngine:
+    name = SPEECH_MODEL_NAME
+
+    def __init__(self) -> None:
+        self._voice: Any = None
+        self._load_lock = threading.Lock()
+        self._slots = threading.BoundedSemaphore(2)
+
+    def _load(self) -> Any:
+        with self._load_lock:
+            if self._voice is None:
+                paths = verify_weights("speech")
+                try:
+                    from piper import PiperVoice
+                except ImportError as exc:
+                    raise EngineUnavailable(
+                        f"piper-tts is not installed. Install: {INSTALL_COMMAND}."
+                    ) from exc
+                self._voice = PiperVoice.load(
+                    paths["data/en_US-joe-medium.onnx"], config_path=paths["data/en_US-joe-medium.onnx.json"]
+                )
+            return self._voice
+
+    def synthesize(self, request: SpeechRequest) -> SpeechResult:
+        if request.voice not in VOICES:
+            raise EngineInputError(
+                f"Unknown voice {request.voice!r}: use one of {', '.join(VOICES)}.", "voice"
+            )
+        if not 0.25 <= request.speed <= 4.0:
+            raise EngineInputError(f"speed must be between 0.25 and 4.0, got {request.speed}.", "speed")
+        if not request.text.strip():
+            raise EngineInputError("input is empty: give the text to speak.", "input")
+        from piper import SynthesisConfig
+
+        voice = self._load()
+        noise_scale, noise_w_scale = VOICES[request.voice]
+        config = SynthesisConfig(
+            length_scale=1.0 / request.speed, noise_scale=noise_scale, noise_w_scale=noise_w_scale
+        )
+        with self._slots:
+            chunks = [chunk.audio_int16_array for chunk in voice.synthesize(request.text, syn_config=config)]
+        samples = np.concatenate(chunks).astype(np.int16) if chunks else np.zeros(0, dtype=np.int16)
+        return SpeechResult(samples=samples, sample_rate=int(voice.config.sample_rate))
