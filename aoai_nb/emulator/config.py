@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -50,6 +51,16 @@ def control_value(control: str, value: Any, where: str, name: str | None = None)
     return float(value)
 
 
+def public_url(value: Any, where: str) -> str:
+    """An http(s) base URL without a path, query or fragment (``http://workshop.example:8000``)."""
+    parts = urlsplit(value) if isinstance(value, str) else None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc or parts.path.strip("/"):
+        raise ConfigFileError(f"{where} must be an http(s) URL like http://host:8000, not {value!r}.")
+    if parts.query or parts.fragment:
+        raise ConfigFileError(f"{where} must be an http(s) URL like http://host:8000, not {value!r}.")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 @dataclass(frozen=True)
 class Deployment:
     name: str
@@ -74,6 +85,11 @@ class EmulatorConfig:
     max_json_bytes: int = 8 * 1024 * 1024
     max_audio_bytes: int = 25 * 1024 * 1024
     image_cache: int = 64
+    max_audio_seconds: float = 1500.0  # per transcription; lower where the model's own limit is (audio.py)
+    header_timeout_seconds: float = 30.0  # to send a request's headers (connections.py)
+    body_timeout_seconds: float = 30.0  # of silence while a request's body is read (payloads.py)
+    max_queued_generations: int = 8  # local engine: generations waiting for a slot before 429s (runtime.py)
+    public_url: str | None = None  # base of generated image URLs; default: the address the server is bound to
     region: str = "emulator"
 
     @classmethod
@@ -179,7 +195,15 @@ def parse_deployment(raw: Any, where: str) -> Deployment:
 
 
 def _apply(config: EmulatorConfig, data: dict[str, Any], where: str) -> EmulatorConfig:
-    unknown = set(data) - {"deployments", "faults", "latency", "content_filter", "limits", "region"}
+    unknown = set(data) - {
+        "deployments",
+        "faults",
+        "latency",
+        "content_filter",
+        "limits",
+        "region",
+        "public_url",
+    }
     if unknown:
         raise ConfigFileError(f"{where}: unknown top-level keys {sorted(unknown)}; see deployments.yaml.")
     changes: dict[str, Any] = {}
@@ -219,9 +243,14 @@ def _apply(config: EmulatorConfig, data: dict[str, Any], where: str) -> Emulator
             raise ConfigFileError(f"{where}: 'content_filter.heuristic' must be true or false.")
         changes["filter_heuristic"] = content_filter["heuristic"]
     limits = _section(data, "limits", where)
-    for key in ("max_json_bytes", "max_audio_bytes", "image_cache"):
+    for key in ("max_json_bytes", "max_audio_bytes", "image_cache", "max_queued_generations"):
         if key in limits:
             changes[key] = int(_number(limits[key], f"limits.{key}", where, minimum=1, integer=True))
+    for key in ("max_audio_seconds", "header_timeout_seconds", "body_timeout_seconds"):
+        if key in limits:
+            changes[key] = float(_number(limits[key], f"limits.{key}", where, minimum=0.1))
+    if data.get("public_url") is not None:
+        changes["public_url"] = public_url(data["public_url"], f"{where}: 'public_url'")
     if "region" in data:
         changes["region"] = str(data["region"])
     return replace(config, **changes)

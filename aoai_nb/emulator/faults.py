@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from aoai_nb.emulator.config import FAULT_STATUSES, Deployment
-from aoai_nb.emulator.wire import AzureError, invalid_request, simple_error
+from aoai_nb.emulator.wire import AzureError, echo, invalid_request, simple_error
 
 FAULT_HEADER = "x-aoai-nb-fault"
 LATENCY_HEADER = "x-aoai-nb-latency-ms"
@@ -46,7 +46,7 @@ def _int_header(headers: Mapping[str, str], name: str, maximum: int, minimum: in
     if not minimum <= value <= maximum:
         raise invalid_request(
             f"Header {name} must be a whole number of milliseconds between {minimum} and {maximum}, "
-            f"not {raw[:40]!r}.",
+            f"not {echo(raw, 40)}.",
             param=name,
         )
     return value
@@ -68,7 +68,8 @@ def parse_fault(headers: Mapping[str, str]) -> str | None:
     value = raw.strip().lower()
     if value not in FAULT_KINDS:
         raise invalid_request(
-            f"Header {FAULT_HEADER} must be one of {', '.join(FAULT_KINDS)}, not {raw!r}.", param=FAULT_HEADER
+            f"Header {FAULT_HEADER} must be one of {', '.join(FAULT_KINDS)}, not {echo(raw)}.",
+            param=FAULT_HEADER,
         )
     return value
 

@@ -184,9 +184,16 @@ class Runtime:
         deployment = None if v1 else self.registry.for_route(request.path_params["deployment"], route)
         upload = None
         if route in MULTIPART_ROUTES:
-            body, upload = await read_multipart(request, self.config.max_audio_bytes)
+            body, upload = await read_multipart(
+                request, self.config.max_audio_bytes, self.config.body_timeout_seconds
+            )
         else:
-            body = await read_json(request, self.config.max_json_bytes, allow_form=route == "audio/speech")
+            body = await read_json(
+                request,
+                self.config.max_json_bytes,
+                allow_form=route == "audio/speech",
+                timeout=self.config.body_timeout_seconds,
+            )
         if deployment is None:
             model = body.get("model")
             if not isinstance(model, str) or not model:

@@ -9,11 +9,13 @@ from typing import Any
 from starlette.responses import PlainTextResponse, Response
 
 from aoai_nb.emulator import params as p
+from aoai_nb.emulator.audio import max_audio_seconds
 from aoai_nb.emulator.engines.base import ImageRequest, SpeechRequest, Transcript, TranscriptionRequest
-from aoai_nb.emulator.images import IMAGE_PATH
+from aoai_nb.emulator.images import IMAGE_PATH, image_base_url
 from aoai_nb.emulator.runtime import Call, Runtime, json_response
 from aoai_nb.emulator.wire import (
     AzureError,
+    echo,
     image_filter_results,
     image_prompt_filter_results,
     image_prompt_filtered_error,
@@ -68,7 +70,7 @@ async def images(rt: Runtime, call: Call) -> Response:
     request = ImageRequest(prompt=prompt, width=width, height=height, quality=quality, style=style)
     engine = call.engines.image
     results = await rt.run(engine, lambda: [engine.generate(request) for _ in range(n)])
-    base = str(call.request.base_url).rstrip("/")
+    base = image_base_url(call.request.scope, rt.config.public_url)
     data = []
     for result in results:
         item: dict[str, Any] = {
@@ -153,7 +155,7 @@ async def _audio(rt: Runtime, call: Call, translate: bool) -> Response:
     language = p.string(fields, "language")
     if language is not None and not (language.isalpha() and 2 <= len(language) <= 3):
         raise invalid_request(
-            f"Invalid value for 'language': {language!r}; use an ISO-639-1 code such as 'en'.",
+            f"Invalid value for 'language': {echo(language)}; use an ISO-639-1 code such as 'en'.",
             param="language",
         )
     granularities = fields.get("timestamp_granularities") or []
@@ -178,6 +180,7 @@ async def _audio(rt: Runtime, call: Call, translate: bool) -> Response:
         prompt=p.string(fields, "prompt"),
         temperature=temperature,
         word_timestamps="word" in granularities,
+        max_seconds=max_audio_seconds(call.deployment.model, rt.config.max_audio_seconds),
     )
     engine = call.engines.transcription
     transcript = await rt.run(engine, engine.transcribe, request)

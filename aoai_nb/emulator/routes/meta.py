@@ -20,7 +20,7 @@ from aoai_nb.emulator.config import (
 from aoai_nb.emulator.faults import FAULT_HEADER, LATENCY_HEADER, RETRY_AFTER_HEADER, FaultInjector
 from aoai_nb.emulator.payloads import parse_json, read_body
 from aoai_nb.emulator.runtime import Runtime
-from aoai_nb.emulator.wire import dumps, invalid_request, resource_not_found
+from aoai_nb.emulator.wire import dumps, echo, invalid_request, resource_not_found
 
 CREATED = 1_700_000_000  # a fixed "created" for listed models
 CAPABILITY_FLAGS = {
@@ -75,7 +75,7 @@ async def get_model(rt: Runtime, request: Request, v1: bool) -> Response:
         if d.name == name:
             return _json(_model(d))
     raise invalid_request(
-        f"The model '{name}' does not exist; GET /openai/models lists the deployments.",
+        f"The model {echo(name)} does not exist; GET /openai/models lists the deployments.",
         param="model",
         code="model_not_found",
         status=404,
@@ -167,7 +167,9 @@ CONTROL_KEYS = {
 async def set_controls(rt: Runtime, request: Request) -> Response:
     """Change teaching controls at run time; the body holds only the keys to change (see docs/emulator.md)."""
     policy.check_auth(request.headers, rt.api_key, rt.auth)
-    body = parse_json(await read_body(request, rt.config.max_json_bytes, "controls body"))
+    body = parse_json(
+        await read_body(request, rt.config.max_json_bytes, "controls body", rt.config.body_timeout_seconds)
+    )
     if not isinstance(body, dict):
         raise invalid_request(
             'Send the controls to change as a JSON object, e.g. {"fault_rates": {"429": 0.5}}.'
@@ -175,7 +177,8 @@ async def set_controls(rt: Runtime, request: Request) -> Response:
     unknown = set(body) - CONTROL_KEYS
     if unknown:
         raise invalid_request(
-            f"Unknown controls {sorted(unknown)}; known: {sorted(CONTROL_KEYS)}.", param=sorted(unknown)[0]
+            f"Unknown controls {echo(sorted(unknown))}; known: {sorted(CONTROL_KEYS)}.",
+            param=sorted(unknown)[0],
         )
     try:
         _apply_controls(rt, body)
