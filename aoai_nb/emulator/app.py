@@ -26,7 +26,7 @@ from aoai_nb.emulator.routes import embeddings as routes_embeddings
 from aoai_nb.emulator.routes import media as routes_media
 from aoai_nb.emulator.routes import meta as routes_meta
 from aoai_nb.emulator.routes import text as routes_text
-from aoai_nb.emulator.runtime import Call, Disconnect, Runtime
+from aoai_nb.emulator.runtime import ON_END, Call, Disconnect, Runtime
 from aoai_nb.emulator.wire import (
     AzureError,
     clip,
@@ -205,5 +205,7 @@ class Gateway:
             finally:
                 rt.scopes.discard(cancel_scope)
                 rt.in_flight -= counted
+                for callback in scope.get(ON_END, ()):
+                    callback()
         if cancel_scope.cancelled_caught:  # the emulator is stopping: close the connection, log nothing
             await _abort(scope)

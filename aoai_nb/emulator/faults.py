@@ -194,3 +194,17 @@ def estimate_tokens(texts: list[str], max_tokens: int | None = None, n: int = 1)
     """Azure's pre-call estimate: about 4 characters per prompt token, plus the requested maximum output."""
     prompt = sum(math.ceil(len(t) / 4) + 4 for t in texts) if texts else 1
     return prompt + (max_tokens or 0) * max(1, n)
+
+
+BUSY_MESSAGE = (
+    "The system is currently experiencing high demand and cannot process your request. Your request exceeds "
+    "the maximum usage size allowed during peak load. Please retry after {seconds} second{s}. For improved "
+    "latency reliability, consider switching to Provisioned Throughput."
+)
+
+
+def busy_error(retry_after_ms: int) -> AzureError:
+    """Azure's 429 when the service is saturated (not a quota): its message, with retry-after(-ms)."""
+    seconds = max(1, math.ceil(retry_after_ms / 1000))
+    message = BUSY_MESSAGE.format(seconds=seconds, s="s" if seconds != 1 else "")
+    return simple_error(429, "429", message, retry_headers(retry_after_ms))

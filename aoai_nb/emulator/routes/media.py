@@ -69,7 +69,7 @@ async def images(rt: Runtime, call: Call) -> Response:
     width, height = SIZES[size]
     request = ImageRequest(prompt=prompt, width=width, height=height, quality=quality, style=style)
     engine = call.engines.image
-    results = await rt.run(engine, lambda: [engine.generate(request) for _ in range(n)])
+    results = await rt.run(engine, lambda: [engine.generate(request) for _ in range(n)], call=call)
     base = image_base_url(call.request.scope, rt.config.public_url)
     data = []
     for result in results:
@@ -183,7 +183,7 @@ async def _audio(rt: Runtime, call: Call, translate: bool) -> Response:
         max_seconds=max_audio_seconds(call.deployment.model, rt.config.max_audio_seconds),
     )
     engine = call.engines.transcription
-    transcript = await rt.run(engine, engine.transcribe, request)
+    transcript = await rt.run(engine, engine.transcribe, request, call=call)
     if fmt == "json":
         return json_response(call, {"text": transcript.text})
     if fmt == "verbose_json":
@@ -222,8 +222,10 @@ async def speech(rt: Runtime, call: Call) -> Response:
     rt.charge(call, 0)
     await rt.before_output(call)
     engine = call.engines.speech
-    result = await rt.run(engine, engine.synthesize, SpeechRequest(text=text, voice=voice, speed=speed))
+    result = await rt.run(
+        engine, engine.synthesize, SpeechRequest(text=text, voice=voice, speed=speed), call=call
+    )
     from aoai_nb.emulator.audio import encode_speech
 
-    data, content_type = await rt.run(None, encode_speech, result.samples, result.sample_rate, fmt)
+    data, content_type = await rt.run(None, encode_speech, result.samples, result.sample_rate, fmt, call=call)
     return Response(data, headers=call.headers, media_type=content_type)

@@ -159,6 +159,7 @@ def _sampling_body(sampling: SamplingParams, choice_index: int) -> dict[str, Any
 
 class LocalChatEngine:
     name = CHAT_MODEL_NAME
+    slots = SLOTS  # generations at once; more wait in a bounded queue (admission.py), then get 429s
 
     def __init__(self, runtime: SmolLM2Runtime) -> None:
         self.runtime = runtime
@@ -190,6 +191,7 @@ class LocalChatEngine:
 
 class LocalCompletionEngine:
     name = CHAT_MODEL_NAME
+    slots = SLOTS  # shared with the chat engine (same runtime)
 
     def __init__(self, runtime: SmolLM2Runtime) -> None:
         self.runtime = runtime
