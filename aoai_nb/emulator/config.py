@@ -6,6 +6,7 @@ may set any subset of keys; ``deployments``, when given, replaces the default li
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
@@ -25,6 +26,7 @@ CAPABILITIES: tuple[Capability, ...] = (
 )
 ENGINE_CHOICES = ("default", "scripted", "local", "auto")
 FAULT_STATUSES = (408, 429, 500, 502, 503, 504)
+MAX_LIMIT_SECONDS = 86_400.0  # the largest duration or timeout limit a config file may set
 
 
 # Teaching controls' allowed ranges (config file, CLI and POST /aoai-nb/controls alike).
@@ -248,7 +250,10 @@ def _apply(config: EmulatorConfig, data: dict[str, Any], where: str) -> Emulator
             changes[key] = int(_number(limits[key], f"limits.{key}", where, minimum=1, integer=True))
     for key in ("max_audio_seconds", "header_timeout_seconds", "body_timeout_seconds"):
         if key in limits:
-            changes[key] = float(_number(limits[key], f"limits.{key}", where, minimum=0.1))
+            value = _number(limits[key], f"limits.{key}", where, minimum=0.1)
+            if not math.isfinite(value) or value > MAX_LIMIT_SECONDS:
+                raise ConfigFileError(f"{where}: 'limits.{key}' must be from 0.1 to {MAX_LIMIT_SECONDS:g} s.")
+            changes[key] = float(value)
     if data.get("public_url") is not None:
         changes["public_url"] = public_url(data["public_url"], f"{where}: 'public_url'")
     if "region" in data:

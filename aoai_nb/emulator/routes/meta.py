@@ -134,6 +134,10 @@ def status(rt: Runtime) -> dict[str, Any]:
             "max_audio_bytes": config.max_audio_bytes,
             "image_cache": config.image_cache,
             "images_cached": len(rt.images),
+            "max_audio_seconds": config.max_audio_seconds,
+            "header_timeout_seconds": config.header_timeout_seconds,
+            "body_timeout_seconds": config.body_timeout_seconds,
+            "max_queued_generations": config.max_queued_generations,
         },
         "requests": {**rt.stats.as_dict(), "in_flight": rt.in_flight},
     }
