@@ -54,14 +54,30 @@ def dumps_in_pieces(obj: Any, depth: int = 3) -> bytes:
 
     json's C encoder holds the GIL for a whole call: one ``dumps`` of a 60 MB reply (2,048 float vectors, or
     128 choices with 20 top logprobs per token) stops every other thread, the event loop's too, for seconds,
-    even when run in a worker thread. Pieces of a few milliseconds each let the event loop in between.
+    even when run in a worker thread. Pieces of a few milliseconds each let the event loop in between; they
+    are joined once at the end (each copy of a big body also holds the GIL).
     """
+    parts: list[bytes] = []
+    _pieces(obj, depth, parts)
+    return b"".join(parts)
+
+
+def _pieces(obj: Any, depth: int, parts: list[bytes]) -> None:
     if depth > 0 and isinstance(obj, dict) and obj and all(isinstance(k, str) for k in obj):
-        items = (dumps(k) + b":" + dumps_in_pieces(v, depth - 1) for k, v in obj.items())
-        return b"{" + b",".join(items) + b"}"
-    if depth > 0 and isinstance(obj, list) and obj:
-        return b"[" + b",".join(dumps_in_pieces(v, depth - 1) for v in obj) + b"]"
-    return dumps(obj)
+        parts.append(b"{")
+        for i, (key, value) in enumerate(obj.items()):
+            parts.append((b"," if i else b"") + dumps(key) + b":")
+            _pieces(value, depth - 1, parts)
+        parts.append(b"}")
+    elif depth > 0 and isinstance(obj, list) and obj:
+        parts.append(b"[")
+        for i, value in enumerate(obj):
+            if i:
+                parts.append(b",")
+            _pieces(value, depth - 1, parts)
+        parts.append(b"]")
+    else:
+        parts.append(dumps(obj))
 
 
 def sse_event(obj: Any) -> bytes:
