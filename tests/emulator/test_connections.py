@@ -150,3 +150,53 @@ def test_running_out_of_file_descriptors_logs_one_line_not_a_traceback_per_accep
     assert len(records) == 1
     assert records[0].exc_info is None
     assert "Too many open files" in records[0].getMessage()
+
+
+def test_under_a_low_file_limit_idle_sockets_neither_starve_the_server_nor_flood_the_log(
+    tmp_path: Any,
+) -> None:
+    """A real server process limited to 64 descriptors, 100 idle connections: they are closed after the header
+    timeout, a real request is then served, and the log holds a few lines, no traceback."""
+    import os
+    import re
+    import resource
+    import subprocess
+    import sys
+
+    import httpx2
+
+    config = tmp_path / "emu.yaml"
+    config.write_text("limits: {header_timeout_seconds: 1}\n")
+    command = [sys.executable, "-m", "aoai_nb.emulator", "--engine", "scripted", "--port", "0"]
+    command += ["--api-key", "k", "--config", str(config)]
+
+    def limit_descriptors() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    with subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        preexec_fn=limit_descriptors,
+    ) as process:
+        assert process.stdout is not None and process.stderr is not None
+        found = re.search(r"on http://127\.0\.0\.1:(\d+)", process.stdout.readline())
+        assert found, "the emulator did not print its URL"
+        port = int(found.group(1))
+        idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(100)]
+        try:
+            time.sleep(3)  # idle sockets time out; the backlog drains
+            with httpx2.Client(
+                base_url=f"http://127.0.0.1:{port}", headers={"api-key": "k"}, timeout=20
+            ) as c:
+                assert c.get("/openai/models?api-version=2024-10-21").status_code == 200
+        finally:
+            for sock in idle:
+                sock.close()
+            process.terminate()
+            _, log = process.communicate(timeout=10)
+    assert "Traceback" not in log
+    assert len(log.splitlines()) <= 10, log
