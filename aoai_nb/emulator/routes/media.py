@@ -10,7 +10,14 @@ from starlette.responses import PlainTextResponse, Response
 
 from aoai_nb.emulator import params as p
 from aoai_nb.emulator.audio import max_audio_seconds
-from aoai_nb.emulator.engines.base import ImageRequest, SpeechRequest, Transcript, TranscriptionRequest
+from aoai_nb.emulator.cancel import Cancel
+from aoai_nb.emulator.engines.base import (
+    ImageRequest,
+    ImageResult,
+    SpeechRequest,
+    Transcript,
+    TranscriptionRequest,
+)
 from aoai_nb.emulator.images import IMAGE_PATH, image_base_url
 from aoai_nb.emulator.runtime import Call, Runtime, json_response
 from aoai_nb.emulator.wire import (
@@ -69,7 +76,16 @@ async def images(rt: Runtime, call: Call) -> Response:
     width, height = SIZES[size]
     request = ImageRequest(prompt=prompt, width=width, height=height, quality=quality, style=style)
     engine = call.engines.image
-    results = await rt.run(engine, lambda: [engine.generate(request) for _ in range(n)], call=call)
+    cancel = Cancel()  # a client that leaves stops the images not yet made
+
+    def generate_all() -> list[ImageResult]:
+        results = []
+        for _ in range(n):
+            cancel.check()
+            results.append(engine.generate(request))
+        return results
+
+    results = await rt.run(engine, generate_all, call=call, cancel=cancel)
     base = image_base_url(call.request.scope, rt.config.public_url)
     data = []
     for result in results:
