@@ -81,6 +81,15 @@ class Emulator:
         from aoai_nb.emulator.serving import EmulatorServer
 
         runtime = Runtime(self.config, self.api_key, self.auth, self.engine, self._engines)
+        app = create_app(runtime)  # before the socket: a bad recording folder leaks nothing
+        if self.record or self.replay:
+            from aoai_nb.emulator.recording.layer import RecordingLayer
+
+            layer = RecordingLayer(
+                app, api_key=self.api_key, auth=self.auth, record=self.record, replay=self.replay
+            )
+            runtime.extra_status["recording"] = layer.status
+            app = layer
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
         sock = socket.socket(
             family, socket.SOCK_STREAM, socket.IPPROTO_TCP
@@ -93,15 +102,6 @@ class Emulator:
             raise
         self.port = sock.getsockname()[1]
         self._socket = sock
-        app = create_app(runtime)
-        if self.record or self.replay:
-            from aoai_nb.emulator.recording.layer import RecordingLayer
-
-            layer = RecordingLayer(
-                app, api_key=self.api_key, auth=self.auth, record=self.record, replay=self.replay
-            )
-            runtime.extra_status["recording"] = layer.status
-            app = layer
         config = uvicorn.Config(
             app,
             log_level=self._log_level,

@@ -8,7 +8,7 @@ status, headers, body and stream timing (``layer.py``). The engines serve what h
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -26,7 +26,7 @@ class RecordTo:
 
     directory: Path
     upstream: str
-    api_key: str | None = None
+    api_key: str | None = field(default=None, repr=False)  # never shown
 
 
 @dataclass(frozen=True)
