@@ -8,7 +8,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from aoai_nb import __version__
+from aoai_nb._version import __version__
 from aoai_nb.emulator import policy
 from aoai_nb.emulator.config import (
     CONTROL_RANGES,
@@ -140,6 +140,7 @@ def status(rt: Runtime) -> dict[str, Any]:
             "max_queued_generations": config.max_queued_generations,
         },
         "requests": {**rt.stats.as_dict(), "in_flight": rt.in_flight},
+        **{name: describe() for name, describe in rt.extra_status.items()},
     }
 
 
