@@ -1,8 +1,8 @@
 """Connection-level guards on uvicorn's h11 protocol (imported on ``start()`` only).
 
 - A connection must deliver a request's headers within ``header_timeout`` seconds of its first byte (or of
-  opening): half-sent headers, and sockets opened and never written to, are closed then (uvicorn alone only times
-  out idle keep-alive connections after a response). Request bodies have their own timeout (payloads.py).
+  opening): half-sent headers, and sockets opened and never written to, are closed then (uvicorn alone only
+  times out idle keep-alive connections after a response). Request bodies have their own timeout (payloads.py).
 - Protocol errors (a bad request line, a bare CR in a header, headers over h11's size limit) are answered in
   Azure's error shape, as JSON with ``x-request-id``/``apim-request-id``, instead of uvicorn's text/plain.
 - When the process runs out of file descriptors, asyncio reports every failed ``accept()`` with a traceback;

@@ -6,10 +6,10 @@ the event loop (``loop.call_soon_threadsafe``) only when the stream is waiting f
 arrive while the stream holds a write back (``stream_flush_ms``). That replaces a worker-thread hop per item
 (``anyio.to_thread``, ~0.1-0.2 ms of CPU each, taken from the cores the model computes on) with at most one
 wake-up of the loop. Only the producer touches the generator (one running in a thread cannot be closed from
-another):
-``close()`` tells it to stop, and after the item in progress it closes the generation itself (the engine's
-``finally`` runs there) and ends. A generation that declares ``close_from_any_thread`` (the local model's) is
-also closed by ``close()`` at once, so a client that leaves stops it even while it waits for its next token. An instant engine's generation is iterated on the event loop.
+another): ``close()`` tells it to stop, and after the item in progress it closes the generation itself (the
+engine's ``finally`` runs there) and ends. A generation that declares ``close_from_any_thread`` (the local
+model's) is also closed by ``close()`` at once, so a client that leaves stops it even while it waits for its next
+token. An instant engine's generation is iterated on the event loop.
 """
 
 from __future__ import annotations

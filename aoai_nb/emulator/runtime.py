@@ -181,9 +181,10 @@ class Runtime:
         heavy: bool = False,
     ) -> T:
         """Call ``func`` (work of ``engine``; None: other work, such as encoding) in a worker thread - or
-        directly when the engine is instant and the work is not ``heavy`` - turning engine exceptions into Azure errors. A cancelled request stops
-        waiting for the thread. With ``call``, a client that disconnects meanwhile sets ``cancel`` (which the
-        work checks, see cancel.py) and ends the request with Disconnect."""
+        directly when the engine is instant and the work is not ``heavy`` - turning engine exceptions into
+        Azure errors. A cancelled request stops waiting for the thread. With ``call``, a client that
+        disconnects meanwhile sets ``cancel`` (which the work checks, see cancel.py) and ends the request with
+        Disconnect."""
         with azure_engine_errors():
             if engine is not None and is_instant(engine) and not heavy:
                 return func(*args)
