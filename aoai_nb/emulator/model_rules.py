@@ -223,7 +223,8 @@ def check_response_format(info: ModelInfo, value: Any, default: str) -> str:
     formats = info.response_formats
     if value in formats:
         return value
-    options = " or ".join(f"'{f}'" for f in formats) if len(formats) <= 3 else quoted_list(formats)
+    quoted = [f"'{f}'" for f in formats]
+    options = " or ".join(quoted) if len(quoted) <= 2 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
     raise invalid_request(
         f"response_format '{value}' is not compatible with model '{info.name}'. Use {options} instead.",
         param="response_format",
