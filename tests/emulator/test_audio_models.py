@@ -269,3 +269,14 @@ def test_mini_tts_streams_sse_audio(client: openai.AzureOpenAI) -> None:
     )
     pcm = b"".join(base64.b64decode(e["audio"]) for e in events[:-1])
     assert len(pcm) % 2 == 0 and len(pcm) > 24_000  # 16-bit samples, more than half a second at 24 kHz
+
+
+@pytest.mark.parametrize("model", ["gpt-4o-mini-transcribe", "gpt-4o-transcribe-diarize"])
+def test_transcribe_json_validates_against_the_2024_spec(
+    raw: httpx2.Client, spec_2024: Any, model: str
+) -> None:
+    answer = raw.post(
+        f"/openai/deployments/{model}/audio/transcriptions", params=V, files={"file": ("a.wav", AUDIO)}
+    )
+    assert answer.status_code == 200, answer.text
+    spec_2024.validate_component(answer.json(), "audioResponse")  # the spec knows {"text"}; usage is extra
