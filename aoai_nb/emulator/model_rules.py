@@ -67,11 +67,10 @@ def unsupported_value(param: str, value: Any, default: Any) -> AzureError:
     )
 
 
-def check_rejected(info: ModelInfo, body: Mapping[str, Any], only: Iterable[str] | None = None) -> None:
+def check_rejected(info: ModelInfo, body: Mapping[str, Any]) -> None:
     """400 for the first parameter (in catalog order) that this model rejects and the body sets (not null)."""
-    allowed = None if only is None else set(only)
     for param in info.rejected_params:
-        if (allowed is None or param in allowed) and body.get(param) is not None:
+        if body.get(param) is not None:
             raise unsupported_parameter(param)
 
 
