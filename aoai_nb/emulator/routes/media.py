@@ -16,8 +16,8 @@ from aoai_nb.emulator.images import IMAGE_PATH
 from aoai_nb.emulator.routes import gpt_image, speech_sse, transcribe
 from aoai_nb.emulator.runtime import Call, Runtime, json_response
 from aoai_nb.emulator.wire import (
-    AzureError,
     image_filter_results,
+    image_output_filtered_error,
     image_prompt_filter_results,
     image_prompt_filtered_error,
     invalid_request,
@@ -57,17 +57,7 @@ async def images(rt: Runtime, call: Call) -> Response:
     if annotation.filtered:
         raise image_prompt_filtered_error(annotation)
     if call.triggers.output.filtered:
-        raise AzureError(
-            400,
-            {
-                "error": {
-                    "code": "contentFilter",
-                    "message": "Your generated image was filtered as a result of our safety system.",
-                    "param": "prompt",
-                    "type": "invalid_request_error",
-                }
-            },
-        )
+        raise image_output_filtered_error()
     await rt.before_output(call)
     width, height = SIZES[size]
     request = ImageRequest(prompt=prompt, width=width, height=height, quality=quality, style=style)
