@@ -234,6 +234,11 @@ def _lifecycle(data: dict[str, Any], where: str) -> dict[str, Any]:
         changes["retired_models"] = section["retired"]
     if "today" in section:
         today = section["today"]
+        if isinstance(today, str):  # a quoted date (or a JSON config)
+            try:
+                today = date.fromisoformat(today)
+            except ValueError:
+                pass
         if today is not None and not isinstance(today, date):
             raise ConfigFileError(f"{where}: 'lifecycle.today' must be a date (YYYY-MM-DD) or null.")
         changes["lifecycle_today"] = today

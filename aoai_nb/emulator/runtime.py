@@ -34,6 +34,7 @@ from aoai_nb.emulator.faults import (
     injected_error,
 )
 from aoai_nb.emulator.images import ImageStore
+from aoai_nb.emulator.lifecycle import lifecycle_headers
 from aoai_nb.emulator.payloads import Upload, read_json, read_multipart
 from aoai_nb.emulator.safety import ContentFilter, FilterTriggers, parse_filter_header
 from aoai_nb.emulator.wire import AzureError, dumps, invalid_request, simple_error
@@ -198,6 +199,7 @@ class Runtime:
                 )
             deployment = self.registry.for_route(model, route)
         self.stats.by_deployment[deployment.name] += 1
+        lifecycle = lifecycle_headers(self.config, deployment)  # the 410 of a retired model, when configured
         engines = self.engines_for(deployment)
         call = Call(
             request,
@@ -212,6 +214,7 @@ class Runtime:
             self.config.first_token_ms + header_latency_ms(headers),
         )
         call.headers["x-aoai-nb-engine"] = call.engine_name()
+        call.headers.update(lifecycle)
         await self._inject_fault(call)
         return call
 
