@@ -11,6 +11,7 @@ from starlette.responses import PlainTextResponse, Response
 from aoai_nb.emulator import params as p
 from aoai_nb.emulator.engines.base import ImageRequest, SpeechRequest, Transcript, TranscriptionRequest
 from aoai_nb.emulator.images import IMAGE_PATH
+from aoai_nb.emulator.routes import gpt_image
 from aoai_nb.emulator.runtime import Call, Runtime, json_response
 from aoai_nb.emulator.wire import (
     AzureError,
@@ -28,6 +29,8 @@ VOICES = ("alloy", "ash", "ballad", "coral", "echo", "fable", "nova", "onyx", "s
 
 
 async def images(rt: Runtime, call: Call) -> Response:
+    if gpt_image.is_gpt_image(call.deployment.info):
+        return await gpt_image.generate(rt, call)
     body = call.body
     p.reject_unknown(body, IMAGE_PARAMS)
     p.required(body, "prompt")
