@@ -67,11 +67,10 @@ def unsupported_value(param: str, value: Any, default: Any) -> AzureError:
     )
 
 
-def check_rejected(info: ModelInfo, body: Mapping[str, Any], only: Iterable[str] | None = None) -> None:
+def check_rejected(info: ModelInfo, body: Mapping[str, Any]) -> None:
     """400 for the first parameter (in catalog order) that this model rejects and the body sets (not null)."""
-    allowed = None if only is None else set(only)
     for param in info.rejected_params:
-        if (allowed is None or param in allowed) and body.get(param) is not None:
+        if body.get(param) is not None:
             raise unsupported_parameter(param)
 
 
@@ -223,7 +222,8 @@ def check_response_format(info: ModelInfo, value: Any, default: str) -> str:
     formats = info.response_formats
     if value in formats:
         return value
-    options = " or ".join(f"'{f}'" for f in formats) if len(formats) <= 3 else quoted_list(formats)
+    quoted = [f"'{f}'" for f in formats]
+    options = " or ".join(quoted) if len(quoted) <= 2 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
     raise invalid_request(
         f"response_format '{value}' is not compatible with model '{info.name}'. Use {options} instead.",
         param="response_format",

@@ -1,4 +1,4 @@
-"""GET /openai/models lists the catalog with the service's fields; retired models' deployments and their 410."""
+"""GET /openai/models lists the catalog with the service's fields; retired models' 410; ada-002's rule."""
 
 from __future__ import annotations
 
@@ -132,3 +132,21 @@ def _wav() -> bytes:
     buffer = io.BytesIO()
     soundfile.write(buffer, np.zeros(8000, dtype=np.float32), 16000, format="WAV")
     return buffer.getvalue()
+
+
+def test_ada_002_refuses_dimensions(make_emulator: Any, tmp_path: Path) -> None:
+    path = tmp_path / "emu.yaml"
+    path.write_text("deployments: [{name: ada, capability: embeddings, model: text-embedding-ada-002}]\n")
+    emu = make_emulator(config=path)
+    with openai.AzureOpenAI(
+        azure_endpoint=emu.url, api_key=emu.api_key, api_version="2024-10-21", max_retries=0
+    ) as c:
+        assert len(c.embeddings.create(model="ada", input="hi").data[0].embedding) == 1536
+        with pytest.raises(openai.BadRequestError) as info:
+            c.embeddings.create(model="ada", input="hi", dimensions=8)
+        assert info.value.response.json()["error"] == {
+            "message": "Unsupported parameter: 'dimensions' is not supported with this model.",
+            "type": "invalid_request_error",
+            "param": "dimensions",
+            "code": "unsupported_parameter",
+        }

@@ -215,3 +215,31 @@ def test_per_model_efforts_and_o1_streaming(make_emulator: Any, tmp_path: Path) 
             "param": "stream",
             "code": "unsupported_value",
         }
+
+
+def test_reasoning_answers_validate_against_both_specs(raw: Any, spec_2024: Any, spec_v1: Any) -> None:
+    body = {
+        "messages": [{"role": "developer", "content": "Be brief."}, *U],
+        "max_completion_tokens": 20,
+        "reasoning_effort": "low",
+    }
+    classic = raw.post(
+        "/openai/deployments/gpt-5-mini/chat/completions",
+        params={"api-version": "2024-12-01-preview"},
+        json=body,
+    )
+    assert classic.status_code == 200, classic.text
+    spec_2024.validate_component(classic.json(), "createChatCompletionResponse")
+    v1 = raw.post("/openai/v1/chat/completions", json={"model": "gpt-5-mini", **body})
+    assert v1.status_code == 200, v1.text
+    spec_v1.validate_response(v1.json(), "/chat/completions")
+    streamed = raw.post(
+        "/openai/v1/chat/completions",
+        json={"model": "gpt-5-mini", **body, "stream": True, "stream_options": {"include_usage": True}},
+    )
+    frames = [f[len("data: ") :] for f in streamed.text.split("\n\n") if f]
+    assert frames[-1] == "[DONE]"
+    chunks = [json.loads(f) for f in frames[:-1]]
+    for chunk in chunks[1:]:  # the first is Azure's annotation chunk
+        spec_v1.validate_component(chunk, "AzureCreateChatCompletionStreamResponse")
+    assert chunks[-1]["usage"]["completion_tokens_details"]["reasoning_tokens"] == 0

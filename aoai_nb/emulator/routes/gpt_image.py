@@ -21,8 +21,8 @@ from aoai_nb.emulator.engines.base import ImageRequest
 from aoai_nb.emulator.event_streams import event_stream
 from aoai_nb.emulator.runtime import Call, Runtime, json_response
 from aoai_nb.emulator.wire import (
-    AzureError,
     image_filter_results,
+    image_output_filtered_error,
     image_prompt_filter_results,
     image_prompt_filtered_error,
     invalid_request,
@@ -134,17 +134,7 @@ async def _screen(rt: Runtime, call: Call, prompt: str) -> Any:
     if annotation.filtered:
         raise image_prompt_filtered_error(annotation)
     if call.triggers.output.filtered:
-        raise AzureError(
-            400,
-            {
-                "error": {
-                    "code": "contentFilter",
-                    "message": "Generated image was filtered as a result of our safety system.",
-                    "param": "prompt",
-                    "type": "invalid_request_error",
-                }
-            },
-        )
+        raise image_output_filtered_error()
     return annotation
 
 
