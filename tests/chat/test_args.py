@@ -120,3 +120,19 @@ def test_one_call_works_on_both_generations_of_the_emulator(
         **chat_args(deployment, max_tokens=16, temperature=0, reasoning_effort="low", settings=S),
     )
     assert reply.choices[0].finish_reason in ("stop", "length")
+
+
+@pytest.mark.parametrize("deployment", ["gpt-5-mini", "gpt-4o"])
+def test_chat_turns_send_a_temperature_only_where_the_model_takes_it(
+    both_generations: openai.AzureOpenAI, deployment: str
+) -> None:
+    from aoai_nb.chat._conversation import Conversation, send_turn
+    from aoai_nb.display._env import NullSink
+    from aoai_nb.display._usage import UsageTracker
+
+    conversation = Conversation()
+    result = send_turn(
+        conversation, "Hello", client=both_generations, deployment=deployment, temperature=0.7,
+        sink=NullSink(), tracker=UsageTracker(),
+    )  # fmt: skip
+    assert result.done and len(conversation.turns) == 2  # a reasoning model would 400 on temperature 0.7
