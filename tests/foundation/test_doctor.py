@@ -198,3 +198,25 @@ def test_the_html_table_is_left_aligned_and_escaped(lifecycle_emulator: Any) -> 
     cells = re.findall(r"<t[dh] style=\"([^\"]*)\"", html)
     assert cells and all("text-align:left" in style for style in cells)
     assert ">WARN</span>" in html and "<script" not in html
+
+
+def test_a_retired_model_that_answers_410_fails_with_date_and_replacement() -> None:
+    """As on Azure after retirement: the probe fails, and the row still names the date and the replacement."""
+    from aoai_nb.emulator import Emulator
+    from aoai_nb.emulator.config import Deployment, EmulatorConfig
+
+    config = EmulatorConfig(
+        deployments=(Deployment("dall-e-3", "images", "dall-e-3"),),
+        retired_models="gone",
+        lifecycle_today=DAY,
+    )
+    emu = Emulator(engine="scripted", config=config).start()
+    try:
+        settings = settings_for(emu, deployments={"classic_images": "dall-e-3"})
+        report = doctor(settings=settings, capabilities=["classic_images"], today=DAY)
+    finally:
+        emu.stop()
+    (row,) = report.checks[5:]
+    assert row.mark == "FAIL" and not report.ok
+    assert row.detail.startswith("410 ") and "dall-e-3 retired on Azure on 2026-03-04" in row.detail
+    assert "deploy gpt-image-1.5" in row.fix
