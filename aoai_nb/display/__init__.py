@@ -160,7 +160,14 @@ def _stream_kind(obj: Any) -> tuple[str, Any]:
     """
     cast_to = getattr(obj, "_cast_to", None)
     if cast_to is not None:
-        return ("transcript" if "Transcription" in str(cast_to) else "chat"), obj
+        if "Transcription" not in str(cast_to):
+            return "chat", obj
+        if not hasattr(obj, "__iter__"):
+            raise TypeError(
+                "show()/stream() take sync transcript streams only: use the sync client, or read the async "
+                "stream with `async for event in s` and pass the events to show(iter(events))."
+            )
+        return "transcript", obj
     if not hasattr(obj, "__next__"):  # async iterables: chat only
         return "chat", obj
     import itertools

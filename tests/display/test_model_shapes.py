@@ -303,3 +303,14 @@ def test_speech_events_from_an_iterator(capsys: pytest.CaptureFixture[str]) -> N
     show(iter(speech_events(wav(0.5))), env="plain")
     assert capsys.readouterr().out.startswith("speech: wav, 0.50 s,")
     assert stream(iter(speech_events(wav(0.5))), live=False).events == 3
+
+
+def test_an_async_transcript_stream_is_refused_with_the_way_round() -> None:
+    class FakeAsyncTranscriptStream:
+        _cast_to = "TranscriptionStreamEvent"
+
+        def __aiter__(self) -> Any:
+            return self
+
+    with pytest.raises(TypeError, match="sync transcript streams only"):
+        show(FakeAsyncTranscriptStream(), env="plain")
