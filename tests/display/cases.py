@@ -8,6 +8,7 @@ from typing import Any
 import openai
 
 from aoai_nb.display._live import StreamResult
+from aoai_nb.display._transcript_stream import TranscriptStream
 from aoai_nb.display._usage import UsageTracker
 
 HELLO = [{"role": "user", "content": "Hello"}]
@@ -70,6 +71,64 @@ def stream(c: openai.AzureOpenAI) -> StreamResult:
     return StreamResult(source, live=False, tracker=UsageTracker()).wait()
 
 
+def chat_reasoning(c: openai.AzureOpenAI) -> Any:
+    return c.chat.completions.create(
+        model="gpt-5-mini",
+        messages=HELLO,  # type: ignore[arg-type]
+        max_completion_tokens=16,
+        reasoning_effort="low",
+    )
+
+
+def images_gpt(c: openai.AzureOpenAI) -> Any:
+    return c.images.generate(
+        model="gpt-image-1-mini",
+        prompt="A sticker of a lighthouse",
+        size="1024x1024",
+        quality="low",
+        background="transparent",
+        output_format="png",
+    )
+
+
+def dialogue(c: openai.AzureOpenAI) -> bytes:
+    """Two spoken lines with 1.5 s of silence between them, as one WAV."""
+    import io
+    import wave
+
+    frames, params = [], None
+    for voice in ("alloy", "onyx"):
+        clip = c.audio.speech.create(model="tts", voice=voice, input=SPEECH_INPUT, response_format="wav")
+        with wave.open(io.BytesIO(clip.content)) as part:
+            params = part.getparams()
+            frames.append(part.readframes(part.getnframes()))
+    assert params is not None
+    out = io.BytesIO()
+    with wave.open(out, "wb") as joined:
+        joined.setparams(params)
+        joined.writeframes(frames[0] + b"\x00" * (2 * int(params.framerate * 1.5)) + frames[1])
+    return out.getvalue()
+
+
+def transcript_diarized(c: openai.AzureOpenAI) -> Any:
+    return c.audio.transcriptions.create(
+        model="gpt-4o-transcribe-diarize", file=("dialogue.wav", dialogue(c)), response_format="diarized_json"
+    )
+
+
+def transcript_stream(c: openai.AzureOpenAI) -> TranscriptStream:
+    events = c.audio.transcriptions.create(
+        model="gpt-4o-mini-transcribe", file=("speech.wav", speech(c).content), stream=True
+    )
+    return TranscriptStream(events, live=False).wait()
+
+
+def speech_sse(c: openai.AzureOpenAI) -> Any:
+    return c.audio.speech.create(
+        model="gpt-4o-mini-tts", voice="coral", input=SPEECH_INPUT, response_format="wav", stream_format="sse"
+    )
+
+
 def fails(call: Callable[[openai.AzureOpenAI], Any]) -> Callable[[openai.AzureOpenAI], openai.APIError]:
     def run(c: openai.AzureOpenAI) -> openai.APIError:
         try:
@@ -104,6 +163,11 @@ CASES: dict[str, Callable[[openai.AzureOpenAI], Any]] = {
     "speech": speech,
     "transcript": transcript,
     "stream": stream,
+    "chat_reasoning": chat_reasoning,
+    "images_gpt": images_gpt,
+    "transcript_diarized": transcript_diarized,
+    "transcript_stream": transcript_stream,
+    "speech_sse": speech_sse,
     "error_prompt_filtered": error_prompt_filtered,
     "error_rate_limited": error_rate_limited,
     "error_deployment_not_found": error_deployment_not_found,

@@ -146,7 +146,7 @@ SPEECH_TEXT = "speech: wav, 2.38 s, SIZE kB · request id: REQUEST-ID"
 
 SPEECH_HTML = (
     "<div><div><span>speech</span> wav, 2.38 s, SIZE kB · request id: REQUEST-ID</div>"
-    '<audio controls preload="none" src="data:audio/wav;base64,DATA"></audio></div>'
+    '<audio controls preload="metadata" src="data:audio/wav;base64,DATA"></audio></div>'
 )
 
 # transcript: <TranscriptView 99 chars, 1 segment, 13 words>
@@ -420,4 +420,108 @@ SPEC_FORM_ERROR_HTML = (
     "<td>prompt 0</td><td>sexual</td><td><span>safe</span></td><td>no</td><td></td></tr><tr>"
     "<td>prompt 0</td><td>violence</td><td><span>medium</span></td><td><b>filtered</b></td><td></td></tr>"
     "</table></div></div>"
+)
+
+# chat_reasoning: <ChatView chat gpt-5-mini-2025-08-07 finish_reason=length 69 chars>
+CHAT_REASONING_REPR = "<ChatView chat gpt-5-mini-2025-08-07 finish_reason=length 69 chars>"
+
+CHAT_REASONING_TEXT = (
+    "assistant · finish_reason=length\n"
+    '[scripted reply] Received: "Hello". This conversation has 1 message (\n'
+    "\n"
+    "filters: passed\n"
+    "usage: 8 prompt + 16 completion = 24 tokens\n"
+    "model: gpt-5-mini-2025-08-07\n"
+    "id: chatcmpl-ID\n"
+    "created: CREATED\n"
+    "request id: REQUEST-ID"
+)
+
+CHAT_REASONING_HTML = (
+    "<div><div>assistant · finish_reason=length</div><div>"
+    "<p>[scripted reply] Received: &quot;Hello&quot;. This conversation has 1 message (</p>\n"
+    "</div><div><span>content filter: passed</span></div>"
+    "<div>8 prompt + 16 completion = 24 tokens · model: gpt-5-mini-2025-08-07 · id: chatcmpl-ID · "
+    "created: CREATED · request id: REQUEST-ID</div></div>"
+)
+
+# images_gpt: <ImagesView 1 image>
+IMAGES_GPT_REPR = "<ImagesView 1 image>"
+
+IMAGES_GPT_TEXT = (
+    "image 0: png 1024x1024, transparent background, SIZE kB (b64_json)\n"
+    "output_format: png · background: transparent · quality: low · size: 1024x1024\n"
+    "usage: 5 input (image 0, text 5) + 272 output = 277 tokens\n"
+    "filters: passed\n"
+    "request id: REQUEST-ID"
+)
+
+IMAGES_GPT_HTML = (
+    "<div><div>image 0: png 1024x1024, transparent background, SIZE kB (b64_json)</div>"
+    '<img src="data:image/png;base64,DATA" alt="generated image"/>'
+    "<div>output_format: png · background: transparent · quality: low · size: 1024x1024</div>"
+    "<div>usage: 5 input (image 0, text 5) + 272 output = 277 tokens</div><div>"
+    "<span>content filter: passed</span></div><div>request id: REQUEST-ID</div></div>"
+)
+
+# transcript_diarized: <TranscriptView 199 chars, 2 segments, 0 words>
+TRANSCRIPT_DIARIZED_REPR = "<TranscriptView 199 chars, 2 segments, 0 words>"
+
+TRANSCRIPT_DIARIZED_TEXT = (
+    "transcript: duration: 6.27 s · 2 segments · 2 speakers · tokens: 63 input (audio 63, text 0) + 50 "
+    "output = 113 · request id: REQUEST-ID\n"
+    "[scripted transcription: speech-like audio 0.0-2.3 s; the scripted engine does not recognise words] "
+    "[scripted transcription: speech-like audio 3.9-6.2 s; the scripted engine does not recognise words]\n"
+    "\n"
+    "segments:\n"
+    "  A  0 ms - 2320 ms  [scripted transcription: speech-like audio 0.0-2.3 s; the scripted engine does "
+    "not recognise words]\n"
+    "  B  3880 ms - 6200 ms  [scripted transcription: speech-like audio 3.9-6.2 s; the scripted engine "
+    "does not recognise words]"
+)
+
+TRANSCRIPT_DIARIZED_HTML = (
+    "<div><div>"
+    "<span>transcript</span> duration: 6.27 s · 2 segments · 2 speakers · tokens: 63 input (audio 63, "
+    "text 0) + 50 output = 113 · request id: REQUEST-ID</div>"
+    "<p>[scripted transcription: speech-like audio 0.0-2.3 s; the scripted engine does not recognise "
+    "words] [scripted transcription: speech-like audio 3.9-6.2 s; the scripted engine does not recognise "
+    "words]</p><table><tr><th>speaker</th><th>start</th><th>end</th><th>text</th></tr><tr><td>"
+    "<span>A</span></td><td>0 ms</td><td>2320 ms</td>"
+    "<td>[scripted transcription: speech-like audio 0.0-2.3 s; the scripted engine does not recognise "
+    "words]</td></tr><tr><td><span>B</span></td><td>3880 ms</td><td>6200 ms</td>"
+    "<td>[scripted transcription: speech-like audio 3.9-6.2 s; the scripted engine does not recognise "
+    "words]</td></tr></table></div>"
+)
+
+# transcript_stream: <TranscriptStream done 99 chars>
+TRANSCRIPT_STREAM_REPR = "<TranscriptStream done 99 chars>"
+
+TRANSCRIPT_STREAM_TEXT = (
+    "transcript: streamed in 25 deltas · tokens: 24 input (audio 24, text 0) + 25 output = 49 · request "
+    "id: REQUEST-ID\n"
+    "[scripted transcription: speech-like audio 0.0-2.3 s; the scripted engine does not recognise words]"
+)
+
+TRANSCRIPT_STREAM_HTML = (
+    "<div><div>"
+    "<span>transcript</span> streamed in 25 deltas · tokens: 24 input (audio 24, text 0) + 25 output = "
+    "49 · request id: REQUEST-ID</div>"
+    "<p>[scripted transcription: speech-like audio 0.0-2.3 s; the scripted engine does not recognise "
+    "words]</p></div>"
+)
+
+# speech_sse: <SpeechView wav 114524 bytes>
+SPEECH_SSE_REPR = "<SpeechView wav 114524 bytes>"
+
+SPEECH_SSE_TEXT = (
+    "speech: wav, 2.38 s, SIZE kB · streamed in 7 SSE audio events · usage: 9 input + 24 output = 33 "
+    "tokens · request id: REQUEST-ID"
+)
+
+SPEECH_SSE_HTML = (
+    "<div><div>"
+    "<span>speech</span> wav, 2.38 s, SIZE kB · streamed in 7 SSE audio events · usage: 9 input + 24 "
+    "output = 33 tokens · request id: REQUEST-ID</div>"
+    '<audio controls preload="metadata" src="data:audio/wav;base64,DATA"></audio></div>'
 )
