@@ -8,7 +8,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from aoai_nb import __version__
+from aoai_nb._version import __version__
 from aoai_nb.emulator import policy
 from aoai_nb.emulator.config import (
     CONTROL_RANGES,
