@@ -51,6 +51,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--engine", default="auto", choices=["auto", "local", "scripted"], help="emulator engines"
     )
     parser.add_argument(
+        "--emulator-config",
+        metavar="FILE",
+        help="the emulator's config file (YAML, as `aoai-nb emulator --config`: latency, faults, limits)",
+    )
+    parser.add_argument(
         "--port", type=int, help="JupyterLab's port (default: JupyterLab's, 8888 or the next free)"
     )
     parser.add_argument("--ip", help="address JupyterLab listens on (default: localhost)")
@@ -97,7 +102,7 @@ def run_lab(args: argparse.Namespace) -> int:
     if settings.uses_emulator:
         from aoai_nb.emulator import Emulator
 
-        emulator = Emulator(engine=args.engine).start()
+        emulator = Emulator(engine=args.engine, config=args.emulator_config).start()
         env[ENV_EMULATOR_URL] = emulator.url
         env[ENV_EMULATOR_KEY] = emulator.api_key
         print(f"No Azure endpoint configured: notebooks will use the local emulator at {emulator.url}")
