@@ -47,9 +47,11 @@ def build_parser() -> argparse.ArgumentParser:
     lab = commands.add_parser(
         "lab", help="JupyterLab on notebooks/, with the emulator when no Azure resource is set"
     )
+    from aoai_nb import _recordings
     from aoai_nb import lab as lab_command
 
     lab_command.add_arguments(lab)
+    _recordings.add_arguments(lab)
     lab.set_defaults(handler=_lab)
 
     run_notebooks = commands.add_parser("run", help="execute every notebook headless and write a report")

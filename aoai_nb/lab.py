@@ -95,7 +95,14 @@ def jupyter_command(
 
 
 def run_lab(args: argparse.Namespace) -> int:
+    from aoai_nb._recordings import plan_from_args, recording_emulator
+
     options = LabOptions.from_args(args)
+    plan = plan_from_args(args)
+    if plan is not None:
+        with recording_emulator(plan, args.engine) as (target, kernel_env):
+            print(f"Notebooks will use {target}.")
+            return _jupyter(options, {**os.environ, **kernel_env})
     settings = load_settings()
     env = dict(os.environ)
     emulator = None
@@ -109,9 +116,14 @@ def run_lab(args: argparse.Namespace) -> int:
     else:
         print(f"Notebooks will use {settings.endpoint} ({settings.flavour} flavour).")
     try:
-        return subprocess.call(jupyter_command(options), env=env)
-    except KeyboardInterrupt:
-        return 130
+        return _jupyter(options, env)
     finally:
         if emulator is not None:
             emulator.stop()
+
+
+def _jupyter(options: LabOptions, env: dict[str, str]) -> int:
+    try:
+        return subprocess.call(jupyter_command(options), env=env)
+    except KeyboardInterrupt:
+        return 130
