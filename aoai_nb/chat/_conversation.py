@@ -96,6 +96,14 @@ def default_deployment() -> str:
     return load_settings().deployments.chat
 
 
+def token_cap_parameter(deployment: str) -> str:
+    """``max_completion_tokens`` for a deployment named like a reasoning model, else ``max_tokens``."""
+    from aoai_nb.models import lookup
+
+    info = lookup(deployment)
+    return "max_completion_tokens" if info is not None and info.is_reasoning else "max_tokens"
+
+
 def send_turn(
     conversation: Conversation,
     prompt: str,
@@ -108,8 +116,9 @@ def send_turn(
 ) -> StreamResult:
     """Send the conversation plus ``prompt`` as a streamed chat request and show the reply live.
 
-    ``max_tokens`` caps the reply (``None``: no cap); it is sent as ``max_tokens``, which the chat models of
-    this toolkit's deployments take (reasoning models want ``max_completion_tokens`` instead).
+    ``max_tokens`` caps the reply (``None``: no cap). It is sent as ``max_completion_tokens`` when the
+    deployment's name is a reasoning model's in the model catalog (gpt-5, o-series: they refuse ``max_tokens``),
+    else as ``max_tokens``; a deployment named otherwise gets ``max_tokens``.
     The turn is added to the conversation only when the reply arrives; an error (raised) leaves it unchanged.
     ``stream_options`` go to :class:`StreamResult` (``sink``, ``env``, ``tracker``).
     """
@@ -124,7 +133,7 @@ def send_turn(
     if temperature is not None:
         request["temperature"] = temperature
     if max_tokens is not None:
-        request["max_tokens"] = max_tokens
+        request[token_cap_parameter(deployment)] = max_tokens
     result = StreamResult(client.chat.completions.create(**request), **stream_options).wait()
     conversation.add("user", prompt)
     conversation.add("assistant", result.text)

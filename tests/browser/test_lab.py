@@ -36,8 +36,8 @@ ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 NOTEBOOKS = ["02_streaming.ipynb", "09_errors_retries_request_ids.ipynb", "10_content_filtering.ipynb"]
 CHAT_NOTEBOOK = "99_chat_widget.ipynb"
-# Slow tokens (scripted engine) so that a stream lasts long enough to be seen growing: ~50 tokens -> ~1 s.
-EMULATOR_CONFIG = "latency:\n  per_token_ms: 20\n"
+# Slow tokens (scripted engine) so that a stream lasts long enough to be seen growing: ~50 tokens -> ~0.5 s.
+EMULATOR_CONFIG = "latency:\n  per_token_ms: 10\n"
 CELL_TIMEOUT_MS = 60_000
 KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
 

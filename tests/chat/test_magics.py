@@ -161,3 +161,27 @@ def test_the_parser_raises_its_own_usage_error_for_code_that_calls_it() -> None:
     with pytest.raises(MagicUsageError, match="invalid float value: 'hot'"):
         parse_chat_args("--temperature hot")
     assert parse_chat_args("-m 64 -t 0.5").max_tokens == 64
+
+
+@pytest.mark.parametrize(
+    ("deployment", "parameter"),
+    [("gpt-4o-mini", "max_tokens"), ("my-deployment", "max_tokens"), ("gpt-5-mini", "max_completion_tokens"),
+     ("o4-mini", "max_completion_tokens")],
+)  # fmt: skip
+def test_the_token_cap_goes_in_the_parameter_the_model_takes(deployment: str, parameter: str) -> None:
+    seen: list[dict[str, Any]] = []
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        seen.append(json.loads(request.content))
+        return reply(200, sse(*AZURE_CUT_STREAM))
+
+    ip = InteractiveShell.instance()
+    ip.run_line_magic("load_ext", "aoai_nb")
+    session = chat_session(ip)
+    session.env = "plain"
+    ip.user_ns["fake"] = fake_client(handler)
+    ip.run_cell_magic("chat", f"--client fake -d {deployment} --new -m 33", "Hi")
+    (body,) = seen
+    (other,) = {"max_tokens", "max_completion_tokens"} - {parameter}
+    assert body[parameter] == 33 and other not in body
+    session.conversation.reset()
