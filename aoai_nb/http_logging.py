@@ -2,7 +2,8 @@
 
 Levels: ``none``, ``basic`` (method, URL, status, time), ``headers``, ``body``, ``body_and_headers``.
 Chosen with ``make_client(http_log=...)`` or the ``AOAI_NB_HTTP_LOG`` environment variable. Records go to the
-``aoai_nb.http`` logger (a stderr handler is added when it has none). Credentials in headers (``api-key``,
+``aoai_nb.http`` logger (when it has no handler, one is added: a small grey block in a notebook's output, stderr
+elsewhere). Credentials in headers (``api-key``,
 ``Authorization`` and anything named like a key, token or cookie) are always redacted. Bodies are logged as
 sent: keep secrets out of prompts when logging bodies, and never share body logs of real data.
 """
@@ -42,17 +43,60 @@ def _body_text(content: bytes, content_type: str) -> str:
     return text
 
 
-class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
-    """Writes to whatever sys.stderr is at the time (Jupyter and pytest swap it)."""
+NOTEBOOK_STYLE = (
+    "margin:2px 0;padding:3px 8px;font-size:11px;line-height:1.35;color:#24292f;background:#f6f8fa;"
+    "border-left:3px solid #8c959f;white-space:pre-wrap;word-break:break-all"
+)
+
+
+class _HttpLogHandler(logging.Handler):
+    """In a Jupyter notebook, each record is a small grey monospace block in the cell's output (stderr would
+    show it as a red warning box); elsewhere it goes to whatever ``sys.stderr`` is at the time (Jupyter and
+    pytest swap it). ``environment``/``show`` are injectable for tests."""
+
+    def __init__(
+        self,
+        environment: Callable[[], str] | None = None,
+        show: Callable[[Any], None] | None = None,
+    ) -> None:
+        super().__init__()
+        self._environment = environment
+        self._show = show
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.stream = sys.stderr
-        super().emit(record)
+        try:
+            text = self.format(record)
+            if self._in_notebook():
+                self._display(text)
+            else:
+                sys.stderr.write(text + "\n")
+                sys.stderr.flush()
+        except Exception:  # a logging handler must never break the request it describes
+            self.handleError(record)
+
+    def _in_notebook(self) -> bool:
+        if self._environment is not None:
+            return self._environment() == "notebook"
+        from aoai_nb.display._env import detect_environment
+
+        return detect_environment() == "notebook"
+
+    def _display(self, text: str) -> None:
+        from html import escape
+
+        html = f'<pre style="{NOTEBOOK_STYLE}">{escape(text)}</pre>'
+        if self._show is not None:
+            self._show(html)
+            return
+        from IPython import display as ipython_display
+
+        show: Any = ipython_display.display
+        show({"text/html": html, "text/plain": text}, raw=True)
 
 
 def _ensure_handler() -> None:
     if not logger.handlers:
-        handler = _StderrHandler()
+        handler = _HttpLogHandler()
         handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
         logger.addHandler(handler)
         logger.propagate = False

@@ -1,5 +1,7 @@
 """``aoai-nb run``: execute notebooks headless, top to bottom, and report which ones pass.
 
+A notebook passes when no cell raised and no output shows a warning (a stderr ``...Warning`` line).
+
 With no Azure endpoint configured, ONE local emulator serves the whole run: its URL and key reach every kernel
 through ``AOAI_NB_EMULATOR_URL`` / ``AOAI_NB_EMULATOR_KEY`` (kernels inherit ``os.environ``), so ``make_client()``
 in a notebook connects to it instead of starting its own. Executed copies go to ``--out`` (default
@@ -12,6 +14,7 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -211,6 +214,25 @@ def emulator_for_run(
             emulator.stop()
 
 
+_WARNING = re.compile(r"\b(\w*Warning)\b:?\s*(.*)")
+
+
+def first_warning(notebook: Any) -> tuple[int, str, str] | None:
+    """``(cell index, warning name, message)`` of the first warning a cell printed (a stderr stream or a
+    ``text/plain`` stderr output naming a ``...Warning``), or None: a notebook that runs must show none."""
+    for index, cell in enumerate(notebook.cells):
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream" and output.get("name") == "stderr":
+                text = str(output.get("text", ""))
+            else:
+                text = str(output.get("data", {}).get("application/vnd.jupyter.stderr", ""))
+            for line in text.splitlines():
+                found = _WARNING.search(line)
+                if found:
+                    return index, found.group(1), found.group(2).strip() or line.strip()
+    return None
+
+
 def _execute(client: Any, **kwargs: Any) -> None:
     """Run ``client.async_execute`` on an event loop of its own, closed afterwards (also from inside Jupyter)."""
     try:
@@ -263,6 +285,10 @@ def run_notebook(path: Path, out_dir: Path, *, timeout: float = DEFAULT_TIMEOUT_
         log.close()
     seconds = time.perf_counter() - started
     nbformat.write(notebook, copy)  # type: ignore[no-untyped-call]
+    warning = first_warning(notebook) if error is None else None
+    if warning is not None:  # a warning box fails the notebook, at the cell that printed it
+        current["index"], name, message = warning
+        error = (name, message)
     if error is None:
         return NotebookResult(path.name, "ok", seconds, str(copy))
     index = current.get("index")

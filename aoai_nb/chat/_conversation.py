@@ -12,6 +12,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from aoai_nb.display._live import StreamResult
 
 DEFAULT_SYSTEM = "You are a helpful assistant."
+# A reply's token cap when none is given: long enough for a workshop answer, short enough that the local small
+# model answers in seconds (uncapped, its turns took 15-90 s).
+DEFAULT_MAX_TOKENS = 256
 
 _BUBBLE = "margin:4px 0;padding:6px 10px;border-radius:8px;max-width:90%"
 _STYLES = {
@@ -29,7 +32,16 @@ class Conversation(View):
     turns: list[dict[str, str]] = field(default_factory=list)
 
     def __repr__(self) -> str:
-        return f"<Conversation {len(self.turns)} turns>"
+        return f"<Conversation {self.describe()}>"
+
+    @property
+    def exchanges(self) -> int:
+        """Prompts sent and answered (one user message and its reply count as one)."""
+        return sum(1 for t in self.turns if t["role"] == "user")
+
+    def describe(self) -> str:
+        """``1 exchange (2 messages)``: what the conversation holds, besides the system prompt."""
+        return f"{h.plural(self.exchanges, 'exchange')} ({h.plural(len(self.turns), 'message')})"
 
     def messages(self, pending: str | None = None) -> list[dict[str, Any]]:
         """The request's ``messages``: system, the turns so far, then ``pending`` as the new user turn."""
@@ -48,13 +60,13 @@ class Conversation(View):
             self.system = system
 
     def to_text(self) -> str:
-        lines = [f"conversation: {len(self.turns)} turns"]
+        lines = [f"conversation: {self.describe()}"]
         for message in self.messages():
             lines.append(f"[{message['role']}] {message['content']}")
         return "\n".join(lines)
 
     def to_html(self, pending_user: str | None = None, partial_reply: str | None = None) -> str:
-        parts = [h.line(h.esc(f"conversation: {len(self.turns)} turns"), muted=True)]
+        parts = [h.line(h.esc(f"conversation: {self.describe()}"), muted=True)]
         messages = self.messages(pending_user)
         if partial_reply is not None:
             messages.append({"role": "assistant", "content": partial_reply + " ▌"})
@@ -84,9 +96,10 @@ def default_deployment() -> str:
     return load_settings().deployments.chat
 
 
-def _sampling(deployment: str, temperature: float) -> dict[str, Any]:
-    """``temperature`` unless the catalog says the deployment's model accepts only its default (reasoning
-    models); sent as given for a model the catalog does not know (the service then says if it refuses)."""
+def _limits(deployment: str, temperature: float | None, max_tokens: int | None) -> dict[str, Any]:
+    """The token cap and ``temperature`` as the deployment's model takes them (``chat_args``): reasoning models
+    get ``max_completion_tokens`` and no temperature; a model the catalog does not know gets both as given (the
+    service then says if it refuses one)."""
     from aoai_nb.chat._args import chat_args, resolve_model
     from aoai_nb.config import ConfigError
     from aoai_nb.models import lookup
@@ -96,8 +109,9 @@ def _sampling(deployment: str, temperature: float) -> dict[str, Any]:
     except ConfigError:
         info = lookup(deployment)
     if info is None:
-        return {"temperature": temperature}
-    return dict(chat_args(deployment, temperature=temperature, model=info.name))
+        given = {"temperature": temperature, "max_tokens": max_tokens}
+        return {k: v for k, v in given.items() if v is not None}
+    return dict(chat_args(deployment, temperature=temperature, max_tokens=max_tokens, model=info.name))
 
 
 def send_turn(
@@ -107,10 +121,14 @@ def send_turn(
     client: Any,
     deployment: str,
     temperature: float | None = None,
+    max_tokens: int | None = DEFAULT_MAX_TOKENS,
     **stream_options: Any,
 ) -> StreamResult:
     """Send the conversation plus ``prompt`` as a streamed chat request and show the reply live.
 
+    ``max_tokens`` caps the reply (``None``: no cap). It is sent as ``max_completion_tokens`` when the
+    deployment's name is a reasoning model's in the model catalog (gpt-5, o-series: they refuse ``max_tokens``),
+    else as ``max_tokens``; a deployment named otherwise gets ``max_tokens``.
     The turn is added to the conversation only when the reply arrives; an error (raised) leaves it unchanged.
     ``stream_options`` go to :class:`StreamResult` (``sink``, ``env``, ``tracker``).
     """
@@ -122,8 +140,7 @@ def send_turn(
         "stream": True,
         "stream_options": {"include_usage": True},
     }
-    if temperature is not None:
-        request.update(_sampling(deployment, temperature))
+    request.update(_limits(deployment, temperature, max_tokens))
     result = StreamResult(client.chat.completions.create(**request), **stream_options).wait()
     conversation.add("user", prompt)
     conversation.add("assistant", result.text)

@@ -1,7 +1,7 @@
 """``chat_widget()``: a small ipywidgets chat for workshops.
 
-A prompt box and Send button, the transcript streaming in place, the system prompt, a temperature slider,
-content-filter results and errors inline, and the running token total. The state lives in ordinary widget
+A prompt box and Send button, the transcript streaming in place, the system prompt, a temperature slider, a
+cap on the reply's tokens (``max_tokens``, default 256), content-filter results and errors inline, and the running token total. The state lives in ordinary widget
 attributes (``.prompt.value``, ``.transcript.value`` ...), so tests drive it without a browser.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from aoai_nb.chat._conversation import (
+    DEFAULT_MAX_TOKENS,
     DEFAULT_SYSTEM,
     Conversation,
     default_client,
@@ -50,6 +51,7 @@ class ChatWidget:
         deployment: str | None = None,
         system: str = DEFAULT_SYSTEM,
         temperature: float = 0.7,
+        max_tokens: int = DEFAULT_MAX_TOKENS,
         tracker: UsageTracker | None = None,
     ) -> None:
         import ipywidgets as w
@@ -62,8 +64,17 @@ class ChatWidget:
         self.system = w.Textarea(
             value=system, description="System", layout=w.Layout(width="100%", height="3em")
         )
+        labels = {"description_width": "initial"}  # the whole label, never "Temperat..."
         self.temperature = w.FloatSlider(
-            value=temperature, min=0.0, max=2.0, step=0.1, description="Temperature"
+            value=temperature, min=0.0, max=2.0, step=0.1, description="Temperature", style=labels
+        )
+        self.max_tokens = w.BoundedIntText(
+            value=max_tokens,
+            min=1,
+            max=16384,
+            description="Max tokens",
+            style=labels,
+            layout=w.Layout(width="11em"),
         )
         self.transcript = w.HTML(value=self.conversation.to_html())
         self.prompt = w.Textarea(
@@ -75,11 +86,11 @@ class ChatWidget:
         self.usage = w.HTML(value=self._usage_html())
         self.send_button.on_click(lambda _button: self.send())
         self.new_button.on_click(lambda _button: self.reset())
-        controls = w.HBox([self.send_button, self.new_button, self.temperature])
+        controls = w.HBox([self.send_button, self.new_button, self.temperature, self.max_tokens])
         self.box = w.VBox([self.system, self.transcript, self.prompt, controls, self.status, self.usage])
 
     def __repr__(self) -> str:
-        return f"<ChatWidget {len(self.conversation.turns)} turns, {self.tracker.total_tokens} tokens>"
+        return f"<ChatWidget {self.conversation.describe()}, {self.tracker.total_tokens} tokens>"
 
     def _ipython_display_(self) -> None:
         from IPython import display as ipython_display
@@ -117,6 +128,7 @@ class ChatWidget:
                 client=self.client,
                 deployment=self.deployment or default_deployment(),
                 temperature=float(self.temperature.value),
+                max_tokens=int(self.max_tokens.value),
                 sink=_TranscriptSink(self, prompt),
                 tracker=self.tracker,
             )
@@ -144,7 +156,16 @@ def chat_widget(
     deployment: str | None = None,
     system: str = DEFAULT_SYSTEM,
     temperature: float = 0.7,
+    max_tokens: int = DEFAULT_MAX_TOKENS,
     tracker: UsageTracker | None = None,
 ) -> ChatWidget:
-    """A chat UI for the notebook; ``client`` defaults to ``make_client()``, ``deployment`` to the configured one."""
-    return ChatWidget(client, deployment=deployment, system=system, temperature=temperature, tracker=tracker)
+    """A chat UI for the notebook; ``client`` defaults to ``make_client()``, ``deployment`` to the configured one;
+    ``max_tokens`` caps each reply (the box under the transcript changes it)."""
+    return ChatWidget(
+        client,
+        deployment=deployment,
+        system=system,
+        temperature=temperature,
+        max_tokens=max_tokens,
+        tracker=tracker,
+    )

@@ -256,6 +256,16 @@ class StreamResult(View):
             return "streaming…" if self.started_at is not None else "not started"
         return f"finish_reason={self.finish_reason}"
 
+    def _verdict_pending(self) -> bool:
+        """True until the stream has ended: the output is judged as it arrives, so "passed" would be early.
+        A blocked prompt or a cut output is final at once."""
+        return not self.done and self.filter_report.passed
+
+    def _pending_label(self) -> str:
+        if self.started_at is not None and not self._over():
+            return "pending (the output is judged until the stream ends)"
+        return "not judged to the end (the stream stopped early)"
+
     def footer_text(self, *, with_filters: bool = True) -> str:
         parts = [self._state()]
         if self.done:
@@ -266,7 +276,11 @@ class StreamResult(View):
             parts.append(describe_usage(self.usage) or "usage not reported (stream_options include_usage)")
         report = self.filter_report
         if with_filters and (report.results or not report.passed):
-            parts.append(f"filters: {report.status}" + (f" ({report.summary()})" if report.summary() else ""))
+            if self._verdict_pending():
+                parts.append(f"filters: {self._pending_label()}")
+            else:
+                summary = report.summary()
+                parts.append(f"filters: {report.status}" + (f" ({summary})" if summary else ""))
         if self.request_id:
             parts.append(f"request id: {self.request_id}")
         return " · ".join(p for p in parts if p)
@@ -283,7 +297,9 @@ class StreamResult(View):
         parts += [h.pre(f"tool call: {c['name']}({c['arguments']})") for c in self.tool_calls]
         report = self.filter_report
         if report.results or not report.passed:
-            parts.append(report.inline_html())
+            pending = self._verdict_pending()
+            badge = h.line(h.badge(f"content filter: {self._pending_label()}", "info"))
+            parts.append(badge if pending else report.inline_html())
         if self.error is not None:
             from aoai_nb.display._errors import explain
 

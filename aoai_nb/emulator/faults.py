@@ -81,12 +81,20 @@ def retry_headers(retry_after_ms: int) -> dict[str, str]:
     }
 
 
+def wait_text(retry_after_ms: int) -> str:
+    """``1 second``, ``0.2 seconds``, ``37.412 seconds``: the wait of ``retry-after-ms``, exactly."""
+    seconds = f"{retry_after_ms / 1000:.3f}".rstrip("0").rstrip(".")
+    return f"{seconds} second{'' if retry_after_ms == 1000 else 's'}"
+
+
 def quota_error(operation: str, api_version: str, retry_after_ms: int, kind: str = "token") -> AzureError:
-    seconds = max(1, math.ceil(retry_after_ms / 1000))
+    """Azure's 429 body and headers. The message states the wait of ``retry-after-ms`` (the header the SDK
+    honours); Azure's waits are whole seconds, the emulator's may be shorter (``retry-after`` rounds up, as
+    HTTP allows only whole seconds there)."""
     message = (
         f"Requests to the {operation} Operation under Azure OpenAI API version {api_version} have exceeded "
-        f"{kind} rate limit of your current OpenAI S0 pricing tier. Please retry after {seconds} second"
-        f"{'s' if seconds != 1 else ''}. Please go here: https://aka.ms/oai/quotaincrease if you would like "
+        f"{kind} rate limit of your current OpenAI S0 pricing tier. Please retry after {wait_text(retry_after_ms)}"
+        ". Please go here: https://aka.ms/oai/quotaincrease if you would like "
         "to further increase the default rate limit."
     )
     return simple_error(429, "429", message, retry_headers(retry_after_ms))

@@ -9,10 +9,11 @@ from typing import Any
 import httpx2
 import openai
 import pytest
+from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
 
-from aoai_nb.chat._magics import MagicUsageError, chat_session
+from aoai_nb.chat._magics import MagicUsageError, chat_session, parse_chat_args
 from aoai_nb.display._live import StreamResult
 from tests.display.fakes import AZURE_CUT_STREAM, fake_client, reply, sse
 
@@ -59,10 +60,13 @@ def test_new_system_and_line_magic(shell: InteractiveShell, capsys: pytest.Captu
     shell.run_line_magic("chat", "")
     shown = capsys.readouterr().out
     assert shown.startswith(
-        "conversation: 2 turns\n[system] Talk like a pirate.\n[user] Hello again\n[assistant] "
+        "conversation: 1 exchange (2 messages)\n[system] Talk like a pirate.\n[user] Hello again\n[assistant] "
     )
     shell.run_line_magic("chat", "--reset")
-    assert chat_session(shell).conversation.turns == [] and "conversation: 0 turns" in capsys.readouterr().out
+    assert (
+        chat_session(shell).conversation.turns == []
+        and "conversation: 0 exchanges" in capsys.readouterr().out
+    )
 
 
 def test_line_magic_sets_defaults(shell: InteractiveShell, azure: openai.AzureOpenAI) -> None:
@@ -87,7 +91,9 @@ def test_request_carries_the_options() -> None:
     session.env = "plain"
     ip.user_ns["fake"] = fake_client(handler)
     ip.run_cell_magic("chat", "--client fake -d my-deployment -t 0.3", "  Tell me a story  ")
-    (body,) = seen
+    ip.run_cell_magic("chat", "--client fake -d my-deployment --max-tokens 12", "Shorter")
+    body, capped = seen
+    assert body["max_tokens"] == 256 and capped["max_tokens"] == 12  # a cap by default, or the one asked
     assert "/openai/deployments/my-deployment/chat/completions" in body["url"]
     assert body["messages"] == [
         {"role": "system", "content": "S"},
@@ -128,11 +134,54 @@ def test_errors_are_explained_and_leave_the_conversation_alone(
 
 
 def test_usage_errors_say_what_to_do(shell: InteractiveShell) -> None:
-    with pytest.raises(MagicUsageError, match="the prompt goes in the cell body"):
+    with pytest.raises(UsageError, match="the prompt goes in the cell body"):
         shell.run_cell_magic("chat", "-c c hello there", "x")
-    with pytest.raises(MagicUsageError, match="needs a prompt"):
+    with pytest.raises(UsageError, match="needs a prompt"):
         shell.run_cell_magic("chat", "-c c", "   ")
-    with pytest.raises(MagicUsageError, match="invalid float value"):
+    with pytest.raises(UsageError, match="invalid float value"):
         shell.run_cell_magic("chat", "-t hot", "x")
+    with pytest.raises(UsageError, match="invalid positive whole number value: '0'"):
+        shell.run_cell_magic("chat", "--max-tokens 0", "x")
     with pytest.raises(NameError, match="no variable 'nope'"):
         shell.run_cell_magic("chat", "--client nope", "x")
+
+
+def test_a_bad_option_in_a_cell_prints_one_usage_line_not_a_traceback(shell: InteractiveShell) -> None:
+    with capture_output() as captured:
+        result = shell.run_cell("%%chat --temperature hot\nTell me a joke.")
+    assert not result.success and type(result.error_in_exec) is UsageError
+    (line,) = captured.stderr.strip().splitlines()
+    assert line.startswith(
+        "UsageError: argument --temperature/-t: invalid float value: 'hot'. usage: %%chat "
+    )
+    assert "--max-tokens" in line and "Traceback" not in captured.stdout + captured.stderr
+
+
+def test_the_parser_raises_its_own_usage_error_for_code_that_calls_it() -> None:
+    with pytest.raises(MagicUsageError, match="invalid float value: 'hot'"):
+        parse_chat_args("--temperature hot")
+    assert parse_chat_args("-m 64 -t 0.5").max_tokens == 64
+
+
+@pytest.mark.parametrize(
+    ("deployment", "parameter"),
+    [("gpt-4o-mini", "max_tokens"), ("my-deployment", "max_tokens"), ("gpt-5-mini", "max_completion_tokens"),
+     ("o4-mini", "max_completion_tokens")],
+)  # fmt: skip
+def test_the_token_cap_goes_in_the_parameter_the_model_takes(deployment: str, parameter: str) -> None:
+    seen: list[dict[str, Any]] = []
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        seen.append(json.loads(request.content))
+        return reply(200, sse(*AZURE_CUT_STREAM))
+
+    ip = InteractiveShell.instance()
+    ip.run_line_magic("load_ext", "aoai_nb")
+    session = chat_session(ip)
+    session.env = "plain"
+    ip.user_ns["fake"] = fake_client(handler)
+    ip.run_cell_magic("chat", f"--client fake -d {deployment} --new -m 33", "Hi")
+    (body,) = seen
+    (other,) = {"max_tokens", "max_completion_tokens"} - {parameter}
+    assert body[parameter] == 33 and other not in body
+    session.conversation.reset()

@@ -81,6 +81,10 @@ def test_controls_reach_the_request_and_new_chat_resets() -> None:
         "role": "system",
         "content": "Be brief.",
     }
+    assert seen[0]["max_tokens"] == 256  # capped by default
+    chat.max_tokens.value = 40
+    chat.send("Again")
+    assert seen[1]["max_tokens"] == 40
     chat.new_button.click()
     assert chat.conversation.turns == [] and chat.status.value == ""
 
@@ -103,7 +107,7 @@ def test_widget_displays_its_box() -> None:
         display(chat)
     (output,) = captured.outputs
     assert output.data["application/vnd.jupyter.widget-view+json"]["model_id"] == chat.box.model_id
-    assert repr(chat) == "<ChatWidget 0 turns, 0 tokens>"
+    assert repr(chat) == "<ChatWidget 0 exchanges (0 messages), 0 tokens>"
 
 
 @pytest.fixture(autouse=True)
@@ -112,3 +116,14 @@ def _close_widgets() -> Any:
     import ipywidgets
 
     ipywidgets.Widget.close_all()
+
+
+def test_one_exchange_is_counted_as_one_and_labels_are_whole(azure: openai.AzureOpenAI) -> None:
+    chat = chat_widget(azure, deployment="gpt-4o-mini", max_tokens=30)
+    chat.send("Hello")
+    assert "conversation: 1 exchange (2 messages)" in chat.transcript.value
+    assert repr(chat).startswith("<ChatWidget 1 exchange (2 messages), ")
+    for control in (chat.temperature, chat.max_tokens):
+        assert control.style.description_width == "initial"  # the label is never cut to "Temperat..."
+    assert chat.last is not None and chat.last.completion_tokens is not None
+    assert chat.last.completion_tokens <= 30

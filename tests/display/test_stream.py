@@ -17,6 +17,7 @@ from aoai_nb.display._usage import UsageTracker
 from .fakes import (
     AZURE_CUT_STREAM,
     CANARY,
+    OUTPUT_FILTERS,
     REQUEST_ID,
     chunk,
     content,
@@ -259,3 +260,47 @@ def test_showing_a_finished_result_shows_it_again_instead_of_an_empty_stream() -
     shown = out.getvalue()
     assert "Here is a <b>story</b>" in shown and "finish_reason=content_filter" in shown
     assert result.text.startswith("Here is a <b>story</b>")
+
+
+class HtmlRecorder(Recorder):
+    """Records the view's HTML and footer at every live update and at the end."""
+
+    def update(self, view: Any) -> None:
+        self.events.append((view.to_html(), view.footer_text()))
+
+    def finish(self, view: Any) -> None:
+        self.update(view)
+
+
+PASSING_STREAM = [
+    AZURE_CUT_STREAM[0],
+    content("Once ", role=True),
+    content("upon "),
+    content("a time."),
+    chunk([{"index": 0, "delta": {}, "finish_reason": "stop", "logprobs": None,
+            "content_filter_results": OUTPUT_FILTERS}]),
+]  # fmt: skip
+
+
+def test_the_filter_verdict_is_pending_until_the_stream_ends() -> None:
+    sink = HtmlRecorder()
+    StreamResult(sdk_stream(PASSING_STREAM), sink=sink, tracker=UsageTracker(), min_interval_s=0).wait()
+    *during, (end_html, end_footer) = [e for e in sink.events if e[0] not in ("start", "write")]
+    assert len(during) == 3  # one update per content chunk
+    for html, footer in during:
+        assert "content filter: pending" in html and "content filter: passed" not in html
+        assert "filters: pending" in footer and "filters: passed" not in footer
+    assert "content filter: passed" in end_html and "pending" not in end_html
+    assert "filters: passed" in end_footer
+
+
+def test_a_cut_is_shown_at_once_and_a_stream_stopped_early_is_not_called_passed() -> None:
+    sink = HtmlRecorder()
+    StreamResult(sdk_stream(AZURE_CUT_STREAM), sink=sink, tracker=UsageTracker(), min_interval_s=0).wait()
+    assert "content filter: output cut" in sink.events[-1][0]
+    result = StreamResult(sdk_stream(PASSING_STREAM), sink=sink, tracker=UsageTracker(), min_interval_s=0)
+    for _ in result:
+        break
+    assert result.aborted
+    assert "content filter: not judged to the end" in result.to_html()
+    assert "filters: passed" not in result.footer_text()

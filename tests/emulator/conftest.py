@@ -126,16 +126,12 @@ class SpecValidator:
 @pytest.fixture(scope="session")
 def spec_2024(specs_dir: Path) -> SpecValidator:
     path = specs_dir / "2024-10-21" / "inference.json"
-    if not path.is_file():
-        pytest.skip(f"{path} is missing: the 2024-10-21 spec comes from ../shared/specs")
     return SpecValidator(json.loads(path.read_text("utf-8")))
 
 
 @pytest.fixture(scope="session")
 def spec_v1(specs_dir: Path) -> SpecValidator:
     path = specs_dir / "v1" / "azure-v1-v1-generated.yaml"
-    if not path.is_file():
-        pytest.skip(f"{path} is missing: the v1 spec comes from ../shared/specs")
     return SpecValidator(
         yaml.load(path.read_text("utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     )

@@ -30,6 +30,7 @@ def test_sdk_retries_injected_429_and_honours_retry_after_ms(make_emulator: Any)
     assert info.value.response.headers["retry-after-ms"] == "150"
     assert info.value.response.headers["retry-after"] == "1"
     assert info.value.response.headers["x-aoai-nb-fault"] == "injected 429"
+    assert "Please retry after 0.15 seconds." in info.value.message  # the wait the SDK honours
     requests = emu.status()["requests"]
     assert requests["by_route"] == {"chat/completions": 3}  # 1 attempt + 2 retries
     assert requests["by_status"] == {"429": 3}
@@ -232,3 +233,22 @@ def test_no_auth_accepts_any_key(make_emulator: Any) -> None:
     with openai.AzureOpenAI(azure_endpoint=emu.url, api_key="anything", api_version="2024-10-21") as c:
         assert c.chat.completions.create(model="gpt-4o-mini", messages=U, max_tokens=2).choices
     assert repr(emu).startswith("<Emulator http://127.0.0.1:") and emu.api_key not in repr(emu)
+
+
+@pytest.mark.parametrize(
+    ("ms", "text"),
+    [
+        (1000, "1 second"),
+        (200, "0.2 seconds"),
+        (1500, "1.5 seconds"),
+        (37412, "37.412 seconds"),
+        (60000, "60 seconds"),
+    ],
+)
+def test_the_429_message_states_the_wait_of_retry_after_ms(ms: int, text: str) -> None:
+    from aoai_nb.emulator.faults import quota_error
+
+    error = quota_error("ChatCompletions_Create", "2024-10-21", ms)
+    assert f"Please retry after {text}." in error.body["error"]["message"]
+    assert error.headers["retry-after-ms"] == str(ms)
+    assert int(error.headers["retry-after"]) * 1000 >= ms  # whole seconds, rounded up

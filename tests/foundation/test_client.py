@@ -169,6 +169,23 @@ def test_http_log_basic_shows_no_headers(server: Recorder, capsys: pytest.Captur
     assert "api-key" not in text and "content-type" not in text
 
 
+def test_http_log_in_a_notebook_is_a_small_grey_block_not_stderr(capsys: pytest.CaptureFixture[str]) -> None:
+    import logging
+
+    from aoai_nb.http_logging import _HttpLogHandler
+
+    shown: list[str] = []
+    record = logging.LogRecord("aoai_nb.http", logging.INFO, __file__, 1, "--> POST <x> & y", None, None)
+    _HttpLogHandler(environment=lambda: "notebook", show=shown.append).handle(record)
+    assert (
+        len(shown) == 1
+        and shown[0].startswith('<pre style="')
+        and "--&gt; POST &lt;x&gt; &amp; y" in shown[0]
+    )
+    _HttpLogHandler(environment=lambda: "plain", show=shown.append).handle(record)
+    assert len(shown) == 1 and capsys.readouterr().err == "--> POST <x> & y\n"  # terminals keep stderr
+
+
 def test_settings_and_options_are_exclusive() -> None:
     from aoai_nb.config import load_settings
 

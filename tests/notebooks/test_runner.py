@@ -37,6 +37,27 @@ def test_failing_notebook_names_the_cell_and_the_error(tmp_path: Path) -> None:
     assert executed.cells[3].outputs == []  # execution stopped at the failing cell
 
 
+def test_a_notebook_whose_output_shows_a_warning_fails_at_that_cell(tmp_path: Path) -> None:
+    source = write_notebook(
+        tmp_path / "01_warns.ipynb",
+        "x = 1",
+        "# Call an old API\nimport warnings\nwarnings.warn('old_api() is deprecated', DeprecationWarning)",
+        "print('after')",
+    )
+    result = run_notebook(source, tmp_path / "out", timeout=60)
+    assert (result.status, result.cell_index, result.cell_head) == ("failed", 2, "# Call an old API")
+    assert result.error == "DeprecationWarning: old_api() is deprecated"
+    executed = nbformat.read(tmp_path / "out" / "01_warns.ipynb", as_version=4)
+    assert executed.cells[3].outputs[0]["text"] == "after\n"  # the run went on: only the verdict changes
+
+
+def test_stderr_without_a_warning_passes(tmp_path: Path) -> None:
+    source = write_notebook(
+        tmp_path / "01_stderr.ipynb", "import sys\nprint('progress 3/4', file=sys.stderr)"
+    )
+    assert run_notebook(source, tmp_path / "out", timeout=60).ok
+
+
 def test_the_executed_copy_may_not_overwrite_the_notebook(tmp_path: Path) -> None:
     source = write_notebook(tmp_path / "01_ok.ipynb", "1")
     with pytest.raises(ValueError, match="would overwrite .*choose another --out"):

@@ -5,10 +5,11 @@ This is not a trained content classifier. For each text and category (hate, sexu
     score = max cosine(text, category prototypes) + 0.2 * profanity probability (alt-profanity-check)
 
 A category is flagged when ``score >= 0.36``, the text is closer to that category's prototypes than to every
-benign prototype (everyday sentences near the same topics: cooking knives, dates, clinics, parades), and the
-score is within 0.15 of the text's highest category score. Severity: low from 0.36, medium from 0.45, high
+benign prototype (everyday sentences near the same topics: cooking knives, dates, clinics, parades; workshop
+requests: stories, plots, films), and the score is within 0.15 of the text's highest category score. Severity: low from 0.36, medium from 0.45, high
 from 0.55. The thresholds were set on a small hand-written set and checked on a separate held-out set
-(``tests/local/test_local_engines.py``; figures in ``docs/local-models.md``).
+(``tests/local/test_local_safety.py``, with a false-positive check on 305 ordinary workshop prompts; figures
+in ``docs/local-models.md``).
 
 The profanity probability is alt-profanity-check's own model (TF-IDF, then five linear SVMs with sigmoid
 calibration, averaged), evaluated by ``ProfanityModel`` from the fitted parameters in one sparse product:
@@ -72,6 +73,14 @@ BENIGN: tuple[str, ...] = (
     "The nurse treated the patient at the clinic.",
     "People from many countries live in this city.",
     "The soldiers marched in the parade.",
+    # Workshop requests (tuned on the dev half of tests/local/data/workshop_prompts.txt): stories, plots,
+    # films, history and rewriting scored as sexual or violence without these.
+    "Write a short story for children about an animal.",
+    "Tell me a fairy tale about a castle and a dragon.",
+    "Summarise the plot of a famous novel.",
+    "Recommend a good film to watch.",
+    "Tell me about the history of ancient warriors and kings.",
+    "Rewrite this text to make it more formal.",
 )
 
 
