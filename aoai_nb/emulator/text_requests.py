@@ -156,10 +156,12 @@ def parse_chat(body: dict[str, Any]) -> tuple[ChatRequest, TextOptions]:
     return request, options
 
 
-def parse_completion(body: dict[str, Any]) -> tuple[list[CompletionRequest], TextOptions, bool]:
-    """One engine request per prompt, the options, and ``echo``."""
+def parse_completion(
+    body: dict[str, Any], prompts: list[str]
+) -> tuple[list[CompletionRequest], TextOptions, bool]:
+    """One engine request per prompt (``prompts``: ``body["prompt"]``, token ids already decoded), the options,
+    and ``echo``."""
     p.reject_unknown(body, COMPLETION_PARAMS)
-    prompts = p.texts_or_tokens(p.required(body, "prompt"), "prompt")
     max_tokens = p.integer(body, "max_tokens", 16, 0)
     logprobs_n = p.integer(body, "logprobs", None, 0, 5)
     n = p.integer(body, "n", 1, 1, 128) or 1

@@ -12,6 +12,7 @@ from starlette.responses import Response
 from aoai_nb.emulator import params as p
 from aoai_nb.emulator.faults import estimate_tokens
 from aoai_nb.emulator.runtime import Call, Runtime, json_response
+from aoai_nb.emulator.vocabulary import decode_inputs
 from aoai_nb.emulator.wire import invalid_request
 
 EMBEDDING_PARAMS = {"model", "input", "encoding_format", "dimensions", "user", "input_type"}
@@ -22,21 +23,23 @@ MAX_INPUT_TOKENS = 8191  # per input, as Azure's text-embedding models; estimate
 async def embeddings(rt: Runtime, call: Call) -> Response:
     body = call.body
     p.reject_unknown(body, EMBEDDING_PARAMS)
-    texts = p.texts_or_tokens(p.required(body, "input"), "input")
-    if len(texts) > MAX_INPUTS:
+    inputs = p.texts_or_tokens(p.required(body, "input"), "input")
+    if len(inputs) > MAX_INPUTS:
         raise invalid_request(
-            f"Too many inputs: {len(texts)} given, the maximum is {MAX_INPUTS}; split the list into batches.",
+            f"Too many inputs: {len(inputs)} given, the maximum is {MAX_INPUTS}; split the list into batches.",
             param="input",
             code="array_above_max_length",
         )
-    for i, text in enumerate(texts):
+    # token ids (LangChain sends them) are decoded with the model's vocabulary, off the event loop
+    texts = await rt.run(None, decode_inputs, inputs, call.deployment.model, "input")
+    for i, (text, given) in enumerate(zip(texts, inputs, strict=True)):
         if not text:
             raise invalid_request(
                 f"Invalid value for 'input[{i}]': an empty string; every input needs text.",
                 param="input",
                 code="invalid_value",
             )
-        tokens = math.ceil(len(text) / 4)
+        tokens = len(given) if isinstance(given, list) else math.ceil(len(text) / 4)
         if tokens > MAX_INPUT_TOKENS:
             raise invalid_request(
                 f"This model's maximum context length is {MAX_INPUT_TOKENS + 1} tokens, however you requested "
@@ -66,7 +69,10 @@ async def embeddings(rt: Runtime, call: Call) -> Response:
             base64.b64encode(row.tobytes()).decode("ascii") if encoding == "base64" else row.tolist()
         )
         data.append({"object": "embedding", "index": index, "embedding": embedding})
-    usage = {"prompt_tokens": result.prompt_tokens, "total_tokens": result.prompt_tokens}
+    prompt_tokens = result.prompt_tokens
+    if all(isinstance(given, list) for given in inputs):  # Azure counts the ids it was sent
+        prompt_tokens = sum(len(given) for given in inputs)
+    usage = {"prompt_tokens": prompt_tokens, "total_tokens": prompt_tokens}
     return json_response(
         call, {"object": "list", "data": data, "model": call.deployment.model, "usage": usage}
     )

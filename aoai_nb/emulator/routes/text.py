@@ -10,6 +10,7 @@ from typing import Any
 import anyio
 from starlette.responses import Response
 
+from aoai_nb.emulator import params as p
 from aoai_nb.emulator.engines.base import CompletionEngine, CompletionRequest, Finish, TextDelta
 from aoai_nb.emulator.faults import estimate_tokens
 from aoai_nb.emulator.runtime import Call, Runtime, json_response
@@ -25,6 +26,7 @@ from aoai_nb.emulator.text_shapes import (
     completion_logprobs,
     usage,
 )
+from aoai_nb.emulator.vocabulary import decode_inputs
 from aoai_nb.emulator.wire import (
     Annotation,
     choice_filter_result,
@@ -128,7 +130,9 @@ async def chat(rt: Runtime, call: Call) -> Response:
 
 
 async def completions(rt: Runtime, call: Call) -> Response:
-    requests, opts, echo = parse_completion(call.body)
+    inputs = p.texts_or_tokens(p.required(call.body, "prompt"), "prompt")
+    prompts = await rt.run(None, decode_inputs, inputs, call.deployment.model, "prompt")
+    requests, opts, echo = parse_completion(call.body, prompts)
     rt.charge(call, estimate_tokens(opts.prompt_texts, opts.max_tokens, opts.n * len(requests)))
     filter_results = await _screen_prompts(rt, call, opts)
     engine = call.engines.completion
