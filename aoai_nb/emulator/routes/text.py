@@ -110,10 +110,10 @@ async def chat(rt: Runtime, call: Call) -> Response:
         choices.append(
             {
                 "content_filter_results": choice_filter_result(annotation),
-                "finish_reason": "content_filter" if filtered else gen.finish.finish_reason,
+                "finish_reason": "content_filter" if filtered else opts.tool_style.finish_reason(gen.finish),
                 "index": i,
                 "logprobs": chat_logprobs(gen.logprobs, opts.top_logprobs) if opts.logprobs else None,
-                "message": chat_message(None if filtered else gen.text, gen.finish),
+                "message": chat_message(None if filtered else gen.text, gen.finish, opts.tool_style),
             }
         )
     body = {
