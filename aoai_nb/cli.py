@@ -51,6 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
     lab.add_argument(
         "--engine", default="auto", choices=["auto", "local", "scripted"], help="emulator engines"
     )
+    lab.add_argument(
+        "--tls", action="store_true", help="serve the emulator over https (a self-signed certificate)"
+    )
     lab.add_argument("jupyter_args", nargs=argparse.REMAINDER, help="passed on to `jupyter lab`")
     lab.set_defaults(handler=_lab)
 

@@ -11,7 +11,7 @@ import os
 import subprocess
 import sys
 
-from aoai_nb.client import ENV_EMULATOR_KEY, ENV_EMULATOR_URL
+from aoai_nb.client import ENV_EMULATOR_CA, ENV_EMULATOR_KEY, ENV_EMULATOR_URL
 from aoai_nb.config import load_settings
 
 
@@ -31,9 +31,11 @@ def run_lab(args: argparse.Namespace) -> int:
     if settings.uses_emulator:
         from aoai_nb.emulator import Emulator
 
-        emulator = Emulator(engine=args.engine).start()
+        emulator = Emulator(engine=args.engine, tls=getattr(args, "tls", False)).start()
         env[ENV_EMULATOR_URL] = emulator.url
         env[ENV_EMULATOR_KEY] = emulator.api_key
+        if emulator.ca_file is not None:  # https: make_client() in the kernels trusts its certificate
+            env[ENV_EMULATOR_CA] = emulator.ca_file
         print(f"No Azure endpoint configured: notebooks will use the local emulator at {emulator.url}")
     else:
         print(f"Notebooks will use {settings.endpoint} ({settings.flavour} flavour).")

@@ -1,0 +1,124 @@
+"""``Emulator(tls=True)`` / ``aoai-nb emulator --tls``: https with a certificate made at start-up; the real SDK
+works when it trusts the printed CA file and fails without it; make_client() trusts AOAI_NB_EMULATOR_CA."""
+
+from __future__ import annotations
+
+import os
+import re
+import select
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import openai
+import pytest
+
+from aoai_nb import make_client
+from aoai_nb.emulator import Emulator
+from aoai_nb.emulator.tls import client_context
+
+ASK: Any = [{"role": "user", "content": "Hello over https"}]
+
+
+@pytest.fixture(scope="module")
+def https_emulator() -> Iterator[Emulator]:
+    with Emulator(engine="scripted", tls=True) as emu:
+        yield emu
+
+
+def _sdk(url: str, key: str, ca_file: str | None) -> openai.AzureOpenAI:
+    http_client = openai.DefaultHttpx2Client(verify=client_context(ca_file)) if ca_file else None
+    return openai.AzureOpenAI(
+        azure_endpoint=url, api_key=key, api_version="2024-10-21", max_retries=0, http_client=http_client
+    )
+
+
+def test_in_process_https_emulator_serves_the_sdk_that_trusts_its_ca(https_emulator: Emulator) -> None:
+    assert https_emulator.url.startswith("https://127.0.0.1:")
+    ca_file = https_emulator.ca_file
+    assert ca_file is not None and Path(ca_file).read_text().startswith("-----BEGIN CERTIFICATE-----")
+    with _sdk(https_emulator.url, https_emulator.api_key, ca_file) as client:
+        reply = client.chat.completions.create(model="gpt-4o-mini", messages=ASK)
+    assert reply.choices[0].message.content
+    assert https_emulator.status()["emulator"]["engine"]  # its own endpoints work over https too
+
+
+def test_sdk_without_the_ca_refuses_the_certificate(https_emulator: Emulator) -> None:
+    with _sdk(https_emulator.url, https_emulator.api_key, None) as client:
+        with pytest.raises(openai.APIConnectionError):
+            client.chat.completions.create(model="gpt-4o-mini", messages=ASK)
+
+
+def test_make_client_trusts_the_announced_ca(https_emulator: Emulator) -> None:
+    announced = {
+        "AOAI_NB_EMULATOR_URL": https_emulator.url,
+        "AOAI_NB_EMULATOR_KEY": https_emulator.api_key,
+        "AOAI_NB_EMULATOR_CA": https_emulator.ca_file or "",
+    }
+    with make_client(environ=announced, dotenv=False) as client:
+        reply = client.chat.completions.create(model="gpt-4o-mini", messages=ASK)
+    assert reply.choices[0].message.content
+    # an explicit loopback https endpoint (e.g. for an https-only client's settings) is trusted as well
+    explicit = {"AZURE_OPENAI_ENDPOINT": https_emulator.url, "AZURE_OPENAI_API_KEY": https_emulator.api_key}
+    with make_client(environ={**explicit, "AOAI_NB_EMULATOR_CA": announced["AOAI_NB_EMULATOR_CA"]}) as client:
+        assert client.embeddings.create(model="text-embedding-3-small", input="x").data
+
+
+def test_a_stale_ca_file_is_a_config_error_naming_the_fix(https_emulator: Emulator, tmp_path: Path) -> None:
+    from aoai_nb.config import ConfigError
+
+    environ = {
+        "AZURE_OPENAI_ENDPOINT": https_emulator.url,
+        "AZURE_OPENAI_API_KEY": https_emulator.api_key,
+        "AOAI_NB_EMULATOR_CA": str(tmp_path / "gone.pem"),
+    }
+    with pytest.raises(ConfigError, match="AOAI_NB_EMULATOR_CA"):
+        make_client(environ=environ, dotenv=False)
+
+
+def test_stop_removes_the_certificate_files() -> None:
+    emu = Emulator(engine="scripted", tls=True).start()
+    ca_file = emu.ca_file
+    assert ca_file is not None and Path(ca_file).is_file()
+    emu.stop()
+    assert emu.ca_file is None and not Path(ca_file).parent.exists()
+
+
+def _read_banner(process: subprocess.Popen[str], deadline: float) -> str:
+    assert process.stdout is not None
+    lines: list[str] = []
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([process.stdout], [], [], 0.5)
+        if ready:
+            line = process.stdout.readline()
+            if not line:
+                break
+            lines.append(line)
+            if "Ctrl-C stops" in line:
+                return "".join(lines)
+    raise AssertionError(f"no banner within the time limit; got: {''.join(lines)!r}")
+
+
+def test_cli_tls_prints_the_ca_file_and_serves_https() -> None:
+    command = [sys.executable, "-m", "aoai_nb.emulator", "--tls", "--port", "0", "--engine", "scripted"]
+    env = {**os.environ, "PYTHONPATH": os.getcwd()}
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    ) as process:
+        try:
+            banner = _read_banner(process, time.monotonic() + 60)
+            url = re.search(r"Azure OpenAI on (https://127\.0\.0\.1:\d+)", banner)
+            ca = re.search(r"CA file: (\S+)", banner)
+            key = re.search(r"API key: (\S+)", banner)
+            assert url and ca and key, banner
+            with _sdk(url.group(1), key.group(1), ca.group(1)) as client:
+                reply = client.chat.completions.create(model="gpt-4o-mini", messages=ASK)
+            assert reply.choices[0].message.content
+        finally:
+            process.send_signal(signal.SIGINT)
+            process.wait(timeout=30)
+    assert not Path(ca.group(1)).exists()  # the certificate lived for that run only
