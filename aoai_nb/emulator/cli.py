@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import ipaddress
+import signal
 import sys
 import time
 from typing import Any
@@ -163,6 +164,10 @@ def _tls_lines(ca_file: str | None) -> list[str]:
     ]
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def run(args: argparse.Namespace) -> int:
     from aoai_nb.emulator.engines.base import EngineUnavailable
     from aoai_nb.emulator.server import Emulator
@@ -194,6 +199,7 @@ def run(args: argparse.Namespace) -> int:
     except (EngineUnavailable, OSError, RuntimeError) as exc:
         print(f"error: cannot start the emulator: {exc}", file=sys.stderr)
         return 1
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops as Ctrl-C does (and removes --tls's key files)
     try:
         print(
             banner(emulator.status(), emulator.url, emulator.api_key, args.api_key is None, emulator.ca_file),
