@@ -142,7 +142,9 @@ def test_named_function_call_round_trip(client: openai.AzureOpenAI) -> None:
     answer = client.chat.completions.create(
         model="gpt-4o-mini", messages=messages, functions=[weather], max_tokens=40
     )
-    assert (
-        answer.choices[0].message.function_call is None or answer.choices[0].finish_reason == "function_call"
-    )
-    assert answer.choices[0].message.content or answer.choices[0].message.function_call
+    # a 135M model may answer in text or call again (auto); either way the reply has the legacy shape
+    reply = answer.choices[0]
+    if reply.message.function_call is not None:
+        assert reply.finish_reason == "function_call" and reply.message.tool_calls is None
+    else:
+        assert reply.message.content and reply.finish_reason in ("stop", "length")
