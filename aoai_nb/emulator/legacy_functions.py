@@ -103,8 +103,10 @@ def _with_messages(body: dict[str, Any]) -> dict[str, Any]:
                 f"'messages[{i}].function_call' must be an object with 'name' and 'arguments' (a JSON string).",
                 param=f"messages[{i}].function_call",
             )
-        last_call_id = f"call_function_{i}"
         arguments = call.get("arguments", "{}")
+        if not isinstance(arguments, str):
+            raise p.wrong_type(f"messages[{i}].function_call.arguments", arguments, "a string of JSON")
+        last_call_id = f"call_function_{i}"
         tool_call = {
             "id": last_call_id,
             "type": "function",

@@ -118,3 +118,34 @@ def test_tool_choice_finish_reason(client: openai.AzureOpenAI, tool_choice: Any,
 def test_auto_tool_choice_keeps_tool_calls(client: openai.AzureOpenAI) -> None:
     reply = client.chat.completions.create(model="gpt-4o-mini", messages=ASK, tools=TOOLS)
     assert reply.choices[0].finish_reason == "tool_calls" and reply.choices[0].message.function_call is None
+
+
+def test_history_with_function_turns_works_without_functions(client: openai.AzureOpenAI) -> None:
+    """The last call of a conversation may drop ``functions``; its history keeps the legacy turns."""
+    history: list[Any] = [
+        *ASK,
+        {"role": "assistant", "content": None, "function_call": {"name": WEATHER["name"], "arguments": "{}"}},
+        {"role": "function", "name": WEATHER["name"], "content": "rain, 11 C"},
+    ]
+    reply = client.chat.completions.create(model="gpt-4o-mini", messages=history)
+    assert reply.choices[0].finish_reason == "stop" and "rain, 11 C" in (
+        reply.choices[0].message.content or ""
+    )
+
+
+@pytest.mark.parametrize(
+    ("message", "param"),
+    [
+        ({"role": "function", "content": "no name"}, "messages[1].name"),
+        (
+            {"role": "assistant", "function_call": {"name": "f", "arguments": {"a": 1}}},
+            "messages[1].function_call.arguments",
+        ),
+        ({"role": "assistant", "function_call": "f"}, "messages[1].function_call"),
+    ],
+)
+def test_bad_legacy_turns_are_400s(client: openai.AzureOpenAI, message: dict[str, Any], param: str) -> None:
+    with pytest.raises(openai.BadRequestError) as info:
+        client.chat.completions.create(model="gpt-4o-mini", messages=[*ASK, message])
+    body = info.value.body
+    assert isinstance(body, dict) and body["param"] == param
