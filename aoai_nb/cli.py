@@ -54,6 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
     lab.add_argument(
         "--tls", action="store_true", help="serve the emulator over https (a self-signed certificate)"
     )
+    from aoai_nb import _recordings
+
+    _recordings.add_arguments(lab)
     lab.add_argument("jupyter_args", nargs=argparse.REMAINDER, help="passed on to `jupyter lab`")
     lab.set_defaults(handler=_lab)
 

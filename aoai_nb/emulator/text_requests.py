@@ -161,7 +161,7 @@ def parse_completion(
     p.reject_unknown(body, COMPLETION_PARAMS)
     max_tokens = p.integer(body, "max_tokens", 16, 0)
     logprobs_n = p.integer(body, "logprobs", None, 0, 5)
-    n = p.integer(body, "n", 1, 1, 128) or 1
+    n = p.integer(body, "n", 1, 1, MAX_CHOICES) or 1
     if len(prompts) * n > MAX_CHOICES:
         raise invalid_request(
             f"{len(prompts)} prompts x n={n} asks for {len(prompts) * n} choices; the emulator answers at most "
