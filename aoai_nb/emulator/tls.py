@@ -3,8 +3,8 @@
 Some clients (Semantic Kernel among them) refuse a plain-http endpoint. ``Emulator(tls=True)`` / ``aoai-nb
 emulator --tls`` serve https with a certificate that ``trustme`` (python-trio's test-CA library, on
 ``cryptography``) issues for the loopback names. Only the CA certificate is for clients: point them at
-``ca_file`` (``make_client()`` reads it from ``AOAI_NB_EMULATOR_CA``; other httpx-based clients from
-``SSL_CERT_FILE``). The files live in a private temporary folder that ``remove()`` deletes.
+``ca_file`` (``make_client()`` reads it from ``AOAI_NB_EMULATOR_CA``, see ``aoai_nb.client``; other httpx-based
+clients from ``SSL_CERT_FILE``). The files live in a private temporary folder that ``remove()`` deletes.
 """
 
 from __future__ import annotations
@@ -15,8 +15,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-ENV_EMULATOR_CA = "AOAI_NB_EMULATOR_CA"  # the CA file of a running https emulator, for make_client()
-LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
+CERTIFICATE_NAMES = ("127.0.0.1", "localhost", "::1")  # besides the bound host
 
 
 @dataclass(frozen=True)
@@ -33,7 +32,7 @@ def make_certificate(host: str) -> TlsFiles:
     """A new CA and a server certificate for ``host`` and the loopback names, written to a private folder."""
     import trustme
 
-    names = list(dict.fromkeys([host, *LOOPBACK_NAMES]))
+    names = list(dict.fromkeys([host, *CERTIFICATE_NAMES]))
     authority = trustme.CA(organization_name="aoai-nb emulator (local, self-signed)")
     server = authority.issue_cert(*names)
     folder = Path(tempfile.mkdtemp(prefix="aoai-nb-tls-"))  # mode 0700: only this user reads the key
