@@ -6,6 +6,8 @@
   ``get_bearer_token_provider``); the Entra path never reads or sends a key.
 - no endpoint configured anywhere: the embedded default, the local emulator (a running one announced through
   ``AOAI_NB_EMULATOR_URL``/``AOAI_NB_EMULATOR_KEY``, else one started in this process on a free loopback port).
+- an https emulator (``--tls``): its CA file, announced through ``AOAI_NB_EMULATOR_CA``, is trusted for the
+  emulator and for endpoints on a loopback address.
 
 Retries and timeouts are the SDK's: ``max_retries=2`` (so up to 3 attempts) on connection errors, 408, 409, 429
 and 5xx, waiting ``retry-after-ms``/``retry-after`` when the server sends one under 120 s, else exponential backoff
@@ -34,6 +36,7 @@ if TYPE_CHECKING:
 ENV_EMULATOR_URL = "AOAI_NB_EMULATOR_URL"
 ENV_EMULATOR_KEY = "AOAI_NB_EMULATOR_KEY"
 ENV_EMULATOR_ENGINE = "AOAI_NB_EMULATOR_ENGINE"
+ENV_EMULATOR_CA = "AOAI_NB_EMULATOR_CA"  # the CA file of an https emulator (aoai_nb.emulator.tls)
 
 _embedded_lock = threading.Lock()
 _embedded: Emulator | None = None
@@ -141,9 +144,15 @@ def _build(
     hooks: dict[str, list[Any]] = dict((async_event_hooks if is_async else event_hooks)(s.http_log) or {})
     if _is_loopback(endpoint_url):  # an emulator: note which answers are replays, for show()
         hooks["response"] = [*hooks.get("response", []), note_replay_async if is_async else note_replay]
-    if hooks:
+    ca_file = _emulator_ca(endpoint_url, s.uses_emulator, environ)
+    if hooks or ca_file:
         http_client = openai.DefaultAsyncHttpx2Client if is_async else openai.DefaultHttpx2Client
-        options["http_client"] = http_client(event_hooks=hooks)
+        client_options: dict[str, Any] = {"event_hooks": hooks} if hooks else {}
+        if ca_file:
+            from aoai_nb.emulator.tls import client_context
+
+            client_options["verify"] = client_context(ca_file)
+        options["http_client"] = http_client(**client_options)
     if s.flavour == "v1":
         v1_class = openai.AsyncOpenAI if is_async else openai.OpenAI
         return v1_class(base_url=f"{endpoint_url}/openai/v1/", api_key=token_provider or key, **options)
@@ -201,12 +210,30 @@ def _async_token_provider(credential: Any) -> Callable[[], Awaitable[str]]:
     return get_bearer_token_provider(credential or DefaultAzureCredential(), ENTRA_SCOPE)
 
 
+def _emulator_ca(endpoint_url: str, uses_emulator: bool, environ: Mapping[str, str] | None) -> str | None:
+    """``AOAI_NB_EMULATOR_CA`` when it applies (the emulator, or an endpoint on a loopback address), checked."""
+    from urllib.parse import urlsplit
+
+    ca_file = (os.environ if environ is None else environ).get(ENV_EMULATOR_CA)
+    url = urlsplit(endpoint_url)
+    if not ca_file or url.scheme != "https" or not (uses_emulator or _is_loopback(endpoint_url)):
+        return None
+    if not Path(ca_file).is_file():
+        raise ConfigError(
+            [
+                f"{ENV_EMULATOR_CA}={ca_file} is not a file: each `aoai-nb emulator --tls` run makes a new "
+                "certificate; set it to the CA file its banner prints, or unset it."
+            ]
+        )
+    return ca_file
+
+
 def embedded_emulator(environ: Mapping[str, str] | None = None) -> tuple[str, str]:
     """(url, key) of the local emulator: the one announced in the environment, else one started in-process."""
     global _embedded
     env = os.environ if environ is None else environ
     url, key = env.get(ENV_EMULATOR_URL), env.get(ENV_EMULATOR_KEY)
-    if url and key and _emulator_answers(url, key):
+    if url and key and _emulator_answers(url, key, env.get(ENV_EMULATOR_CA)):
         _announce(url)
         return url.rstrip("/"), key
     with _embedded_lock:
@@ -220,11 +247,16 @@ def embedded_emulator(environ: Mapping[str, str] | None = None) -> tuple[str, st
         return _embedded.url, _embedded.api_key
 
 
-def _emulator_answers(url: str, key: str) -> bool:
+def _emulator_answers(url: str, key: str, ca_file: str | None = None) -> bool:
     import httpx2
 
+    from aoai_nb.emulator.tls import client_context
+
     try:
-        response = httpx2.get(f"{url.rstrip('/')}/aoai-nb/status", headers={"api-key": key}, timeout=2.0)
+        verify: Any = client_context(ca_file) if ca_file and Path(ca_file).is_file() else True
+        response = httpx2.get(
+            f"{url.rstrip('/')}/aoai-nb/status", headers={"api-key": key}, timeout=2.0, verify=verify
+        )
     except httpx2.HTTPError:
         return False
     return response.status_code == 200

@@ -12,7 +12,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 
-from aoai_nb.client import ENV_EMULATOR_KEY, ENV_EMULATOR_URL
+from aoai_nb.client import ENV_EMULATOR_CA, ENV_EMULATOR_KEY, ENV_EMULATOR_URL
 from aoai_nb.config import load_settings
 
 EPILOG = (
@@ -60,6 +60,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--ip", help="address JupyterLab listens on (default: localhost)")
     parser.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    parser.add_argument(
+        "--tls", action="store_true", help="serve the emulator over https (a self-signed certificate)"
+    )
     parser.add_argument(
         "jupyter_args", nargs="*", metavar="-- JUPYTER_ARGS", help="passed on to `jupyter lab`"
     )
@@ -109,9 +112,11 @@ def run_lab(args: argparse.Namespace) -> int:
     if settings.uses_emulator:
         from aoai_nb.emulator import Emulator
 
-        emulator = Emulator(engine=args.engine, config=args.emulator_config).start()
+        emulator = Emulator(engine=args.engine, config=args.emulator_config, tls=args.tls).start()
         env[ENV_EMULATOR_URL] = emulator.url
         env[ENV_EMULATOR_KEY] = emulator.api_key
+        if emulator.ca_file is not None:  # https: make_client() in the kernels trusts its certificate
+            env[ENV_EMULATOR_CA] = emulator.ca_file
         print(f"No Azure endpoint configured: notebooks will use the local emulator at {emulator.url}")
     else:
         print(f"Notebooks will use {settings.endpoint} ({settings.flavour} flavour).")

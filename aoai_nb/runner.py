@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from aoai_nb.client import ENV_EMULATOR_KEY, ENV_EMULATOR_URL
+from aoai_nb.client import ENV_EMULATOR_CA, ENV_EMULATOR_KEY, ENV_EMULATOR_URL
 
 if TYPE_CHECKING:
     from aoai_nb._recordings import RecordingPlan
@@ -183,11 +183,14 @@ def environment(values: Mapping[str, str]) -> Iterator[None]:
 
 @contextmanager
 def emulator_for_run(
-    engine: Engine, emulator: Emulator | None = None, recording: RecordingPlan | None = None
+    engine: Engine,
+    emulator: Emulator | None = None,
+    recording: RecordingPlan | None = None,
+    tls: bool = False,
 ) -> Iterator[str]:
     """Yield a description of the target. With ``recording``, a record or replay emulator stands in for the
     Azure resource; else, with no Azure endpoint configured, announce ``emulator`` to the kernels, or start one
-    for the run (and stop it afterwards)."""
+    for the run (``tls``: over https; and stop it afterwards)."""
     from aoai_nb.config import load_settings
 
     if recording is not None:
@@ -204,9 +207,12 @@ def emulator_for_run(
     if emulator is None:
         from aoai_nb.emulator import Emulator
 
-        emulator = Emulator(engine=engine).start()
+        emulator = Emulator(engine=engine, tls=tls).start()
+    announced = {ENV_EMULATOR_URL: emulator.url, ENV_EMULATOR_KEY: emulator.api_key}
+    if emulator.ca_file is not None:  # https: make_client() in the kernels trusts its certificate
+        announced[ENV_EMULATOR_CA] = emulator.ca_file
     try:
-        with environment({ENV_EMULATOR_URL: emulator.url, ENV_EMULATOR_KEY: emulator.api_key}):
+        with environment(announced):
             engines = f"engine {engine}" if owned else "a running emulator"
             yield f"the local emulator at {emulator.url} ({engines})"
     finally:
@@ -309,20 +315,21 @@ def run_notebooks(
     progress: bool = False,
     emulator: Emulator | None = None,
     recording: RecordingPlan | None = None,
+    tls: bool = False,
 ) -> RunReport:
     """Execute notebooks against one shared target, each in a fresh kernel; never raises for a failing notebook.
 
     ``out_dir``: where executed copies go (default: ``_runs/`` beside the first notebook). ``jobs``: kernels run
     at the same time (results stay in notebook order). ``emulator``: an already started emulator to use when no
-    Azure endpoint is configured (else one is started for the run). ``recording``: record the run against the
-    configured Azure resource, or replay a recorded one (``aoai_nb._recordings``).
+    Azure endpoint is configured (else one is started for the run; ``tls``: over https). ``recording``: record
+    the run against the configured Azure resource, or replay a recorded one (``aoai_nb._recordings``).
     """
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, not {jobs}.")
     notebooks = find_notebooks(paths)
     out = Path(out_dir) if out_dir is not None else notebooks[0].parent / RUNS_FOLDER
     started = time.perf_counter()
-    with emulator_for_run(engine, emulator, recording) as target:
+    with emulator_for_run(engine, emulator, recording, tls) as target:
         report = RunReport(target, out_dir=str(out))
         if progress:
             print(f"Running {len(notebooks)} notebook(s) against {target}", flush=True)
@@ -363,6 +370,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--jobs", type=int, default=1, help="notebooks run at the same time (default: 1)")
     parser.add_argument(
+        "--tls", action="store_true", help="serve the emulator over https (a self-signed certificate)"
+    )
+    parser.add_argument(
         "--timeout", type=float, default=DEFAULT_TIMEOUT_S, help="seconds per cell (default: 600)"
     )
     from aoai_nb import _recordings
@@ -382,6 +392,7 @@ def run_notebooks_cli(args: argparse.Namespace) -> int:
             jobs=args.jobs,
             progress=True,
             recording=plan_from_args(args),
+            tls=args.tls,
         )
     except (FileNotFoundError, ValueError) as exc:  # ValueError includes ConfigError
         print(f"aoai-nb run: {exc}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import ipaddress
+import signal
 import sys
 import time
 from typing import Any
@@ -32,6 +33,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--api-key", help="the key clients must send (default: a random one, printed at start)"
     )
     parser.add_argument("--no-auth", action="store_true", help="accept any key, or none")
+    parser.add_argument(
+        "--tls",
+        action="store_true",
+        help="serve https with a self-signed certificate made at start-up (its CA file is printed); "
+        "for clients that refuse plain http, such as Semantic Kernel",
+    )
     parser.add_argument(
         "--engine",
         choices=("scripted", "local", "auto"),
@@ -160,7 +167,9 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def banner(status: dict[str, Any], url: str, api_key: str, key_generated: bool) -> str:
+def banner(
+    status: dict[str, Any], url: str, api_key: str, key_generated: bool, ca_file: str | None = None
+) -> str:
     emulator = status["emulator"]
     lines = [
         f"aoai-nb emulator {emulator['version']}: Azure OpenAI on {url} (offline, engine {emulator['engine']})",
@@ -195,6 +204,7 @@ def banner(status: dict[str, Any], url: str, api_key: str, key_generated: bool) 
         f"  Auth: {'api-key or Authorization: Bearer' if emulator['auth'] else 'OFF (--no-auth): any key'}",
         f"  API key: {api_key}"
         + ("   (generated for this run; choose one with --api-key)" if key_generated else ""),
+        *_tls_lines(ca_file),
         "",
         "  Point the openai SDK at it:",
         f"    export AZURE_OPENAI_ENDPOINT={url} AZURE_OPENAI_API_KEY={api_key} OPENAI_API_VERSION=2024-10-21",
@@ -203,6 +213,21 @@ def banner(status: dict[str, Any], url: str, api_key: str, key_generated: bool) 
         f"  Status: GET {url}/aoai-nb/status (with the key). Ctrl-C stops.",
     ]
     return "\n".join(lines)
+
+
+def _tls_lines(ca_file: str | None) -> list[str]:
+    if ca_file is None:
+        return []
+    return [
+        f"  TLS: self-signed certificate made for this run; CA file: {ca_file}",
+        f"    trust it: export AOAI_NB_EMULATOR_CA={ca_file}   (make_client(); aoai-nb lab/run set it)",
+        f"    other httpx clients (Semantic Kernel, LangChain): export SSL_CERT_FILE={ca_file}",
+        "    (SSL_CERT_FILE replaces the system's CA bundle in that shell: use it for emulator sessions only)",
+    ]
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def run(args: argparse.Namespace) -> int:
@@ -230,6 +255,7 @@ def run(args: argparse.Namespace) -> int:
         engine=args.engine,
         config=config,
         log_level=args.log_level,
+        tls=args.tls,
         **recording,
     )
     try:
@@ -237,9 +263,10 @@ def run(args: argparse.Namespace) -> int:
     except (EngineUnavailable, OSError, RuntimeError, ValueError) as exc:
         print(f"error: cannot start the emulator: {exc}", file=sys.stderr)
         return 1
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops as Ctrl-C does (and removes --tls's key files)
     try:
         print(
-            banner(emulator.status(), emulator.url, emulator.api_key, args.api_key is None),
+            banner(emulator.status(), emulator.url, emulator.api_key, args.api_key is None, emulator.ca_file),
             file=out,
             flush=True,
         )

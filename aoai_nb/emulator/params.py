@@ -172,21 +172,21 @@ def stream_options(body: dict[str, Any], stream: bool) -> bool:
     return boolean(value, "include_usage") if "include_usage" in value else False
 
 
-def texts_or_tokens(value: Any, key: str) -> list[str]:
-    """A string, an array of strings, or token arrays (int[] or int[][]). The emulator cannot decode token
-    ids without the model's tokenizer, so each token array is served as the text of its ids ("15339 1917")."""
+def texts_or_tokens(value: Any, key: str) -> list[str] | list[list[int]]:
+    """A string or an array of strings (returned as texts), or token arrays: ``int[]`` (one input) or
+    ``int[][]`` (returned as id lists, for ``vocabulary.decode_inputs``)."""
     if isinstance(value, str):
         return [value]
     if isinstance(value, list) and value:
         if all(isinstance(v, str) for v in value):
             return list(value)
         if all(isinstance(v, int) and not isinstance(v, bool) for v in value):
-            return [" ".join(str(v) for v in value)]
+            return [list(value)]
         if all(
             isinstance(v, list) and v and all(isinstance(t, int) and not isinstance(t, bool) for t in v)
             for v in value
         ):
-            return [" ".join(str(t) for t in v) for v in value]
+            return [list(v) for v in value]
     if isinstance(value, list) and not value:
         raise invalid_request(
             f"Invalid value for '{key}': an empty array; send at least one input.",

@@ -15,31 +15,39 @@ from aoai_nb.emulator.wire import (
     resource_not_found,
 )
 
-# Dated api-versions accepted on classic (/openai/deployments/...) routes: the GA and preview versions of the
-# inference API from 2023 on. Any other value is answered 400 "API version not supported" (Azure's behaviour
-# for unknown dated versions is undocumented; a clear 400 teaches more than a 404).
-KNOWN_API_VERSIONS: frozenset[str] = frozenset(
+# Dated api-versions accepted on classic (/openai/deployments/...) routes: every data-plane inference version
+# Azure publishes, GA and preview. Source: Azure/azure-rest-api-specs,
+# specification/cognitiveservices/data-plane/AzureOpenAI/inference/{stable,preview}/<version>/, one folder per
+# version (e.g. stable/2024-10-21/inference.json @132b90d1, preview/2024-12-01-preview/inference.yaml @f5ec6141,
+# preview/2025-01-01-preview/inference.yaml @1eb311c3, preview/2025-02-01-preview/inference.yaml @54923347,
+# preview/2025-03-01-preview/inference.yaml @aad4690d, preview/2025-04-01-preview/inference.yaml @b2f74197; the
+# folder's readme.md @0d206cf8 tags 2022-03-01-preview to 2024-10-01-preview). Left out: 2023-11-01-preview
+# (only a TypeSpec-generated SDK file, generated.json @c3f318ed, and no release tag) and 2024-11-01-preview
+# (only in a fork). There is no dated version after 2025-04-01-preview: newer features are on /openai/v1
+# (MicrosoftDocs/azure-ai-docs api-version lifecycle). Whether Azure still serves the oldest previews is not
+# published. Any other value is answered 400 "API version not supported".
+GA_API_VERSIONS: frozenset[str] = frozenset(
+    {"2022-12-01", "2023-05-15", "2024-02-01", "2024-06-01", "2024-10-21"}
+)
+PREVIEW_API_VERSIONS: frozenset[str] = frozenset(
     {
-        "2022-12-01",
+        "2022-03-01-preview",
+        "2022-06-01-preview",
         "2023-03-15-preview",
-        "2023-05-15",
         "2023-06-01-preview",
         "2023-07-01-preview",
         "2023-08-01-preview",
         "2023-09-01-preview",
         "2023-10-01-preview",
         "2023-12-01-preview",
-        "2024-02-01",
         "2024-02-15-preview",
         "2024-03-01-preview",
         "2024-04-01-preview",
         "2024-05-01-preview",
-        "2024-06-01",
         "2024-07-01-preview",
         "2024-08-01-preview",
         "2024-09-01-preview",
         "2024-10-01-preview",
-        "2024-10-21",
         "2024-12-01-preview",
         "2025-01-01-preview",
         "2025-02-01-preview",
@@ -47,6 +55,9 @@ KNOWN_API_VERSIONS: frozenset[str] = frozenset(
         "2025-04-01-preview",
     }
 )
+KNOWN_API_VERSIONS: frozenset[str] = GA_API_VERSIONS | PREVIEW_API_VERSIONS
+# /openai/v1: "v1" (the default) and "preview" (specification/ai/data-plane/OpenAI.v1/azure-v1-v1-generated.yaml
+# @31c65e1b and azure-v1-preview-generated.yaml @0723d852, in the same repository).
 V1_API_VERSIONS: frozenset[str] = frozenset({"v1", "preview"})
 _BEARER = re.compile(r"^\s*bearer\s+(\S+)\s*$", re.IGNORECASE)
 

@@ -16,12 +16,16 @@ from typing import Any
 from aoai_nb.emulator.config import EmulatorConfig
 from aoai_nb.emulator.engines import EngineKind, EngineSet
 from aoai_nb.emulator.recording import RecordTo, ReplayFrom
+from aoai_nb.emulator.tls import TlsFiles, client_context, make_certificate
 
 START_TIMEOUT_SECONDS = 30.0
 
 
 class Emulator:
     """An Azure OpenAI emulator on ``http://host:port``; ``start()`` returns once it accepts requests.
+
+    ``tls=True`` serves ``https://`` with a self-signed certificate made at start-up; clients trust
+    ``ca_file`` (the CA certificate's path, set while running).
 
     >>> with Emulator(engine="scripted") as emu:          # doctest: +SKIP
     ...     client = AzureOpenAI(azure_endpoint=emu.url, api_key=emu.api_key, api_version="2024-10-21")
@@ -40,6 +44,7 @@ class Emulator:
         log_level: str = "warning",
         record: RecordTo | None = None,
         replay: ReplayFrom | None = None,
+        tls: bool = False,
     ) -> None:
         self.host = host
         self.port = port
@@ -57,10 +62,17 @@ class Emulator:
         self._server: Any = None
         self._thread: threading.Thread | None = None
         self._socket: socket.socket | None = None
+        self.tls = tls
+        self._tls_files: TlsFiles | None = None
 
     def __repr__(self) -> str:  # never shows the key
         state = "running" if self.running else "stopped"
         return f"<Emulator {self.url} engine={self.engine} {state}>"
+
+    @property
+    def ca_file(self) -> str | None:
+        """The CA certificate (PEM) that https clients must trust; None without ``tls`` or when stopped."""
+        return str(self._tls_files.ca_file) if self._tls_files is not None else None
 
     @property
     def running(self) -> bool:
@@ -69,7 +81,7 @@ class Emulator:
     @property
     def url(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        return f"{'https' if self.tls else 'http'}://{host}:{self.port}"
 
     def start(self) -> Emulator:
         if self.running:
@@ -103,6 +115,10 @@ class Emulator:
             raise
         self.port = sock.getsockname()[1]
         self._socket = sock
+        ssl_options: dict[str, Any] = {}
+        if self.tls:
+            self._tls_files = make_certificate(self.host)
+            ssl_options["ssl_certfile"] = str(self._tls_files.server_file)  # the key is in the same file
         config = uvicorn.Config(
             app,
             log_level=self._log_level,
@@ -113,6 +129,7 @@ class Emulator:
             ws="none",
             timeout_graceful_shutdown=2,
             server_header=False,
+            **ssl_options,
         )
         self._server = EmulatorServer(config, runtime)
         self._thread = threading.Thread(
@@ -140,6 +157,9 @@ class Emulator:
             self._socket.close()
             self._socket = None
         self._server = None
+        if self._tls_files is not None:
+            self._tls_files.remove()
+            self._tls_files = None
 
     def __enter__(self) -> Emulator:
         return self.start()
@@ -159,8 +179,9 @@ class Emulator:
             method=method,
             headers={"api-key": self.api_key, "content-type": "application/json"},
         )
+        context = client_context(self._tls_files.ca_file) if self._tls_files is not None else None
         try:
-            with urllib.request.urlopen(request, timeout=10) as response:
+            with urllib.request.urlopen(request, timeout=10, context=context) as response:
                 result: dict[str, Any] = json.loads(response.read())
                 return result
         except urllib.error.HTTPError as exc:

@@ -26,7 +26,6 @@ from aoai_nb.emulator.text_shapes import (
     annotation_chunk,
     chat_logprobs,
     completion_logprobs,
-    tool_calls,
     usage,
 )
 from aoai_nb.emulator.wire import (
@@ -221,11 +220,13 @@ async def _chat_events(
             async for write in _content_writes(choice, render):
                 yield write
             await choice.judge()
-            if choice.finish is not None and choice.finish.tool_calls and choice.cut is None:
-                calls = [{"index": k, **c} for k, c in enumerate(tool_calls(choice.finish))]
-                yield sse_event(head.chunk([_chat_choice(i, {"tool_calls": calls}, {})]))
             final = _chat_choice(i, {}, choice.final_filter_results())
             final["finish_reason"] = choice.finish_reason()
+            if choice.finish is not None and choice.cut is None:
+                if choice.finish.tool_calls:
+                    delta = opts.tool_style.fields(choice.finish, streamed=True)
+                    yield sse_event(head.chunk([_chat_choice(i, delta, {})]))
+                final["finish_reason"] = opts.tool_style.finish_reason(choice.finish)
             yield sse_event(head.chunk([final]))
             if opts.include_usage and i == 0:
                 await choice.drain()  # the prompt's count, which every choice shares

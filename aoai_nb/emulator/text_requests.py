@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from aoai_nb.emulator import legacy_functions
 from aoai_nb.emulator import params as p
 from aoai_nb.emulator.chat_parts import parse_message, parse_response_format, parse_tools
 from aoai_nb.emulator.engines.base import (
@@ -12,6 +13,7 @@ from aoai_nb.emulator.engines.base import (
     CompletionRequest,
     SamplingParams,
 )
+from aoai_nb.emulator.text_shapes import ToolStyle
 from aoai_nb.emulator.wire import invalid_request
 
 MAX_CHOICES = 128  # choices in one answer: chat's n, completions' prompts x n
@@ -69,6 +71,7 @@ class TextOptions:
     top_logprobs: int
     max_tokens: int | None
     prompt_texts: list[str]  # what the content filter reads, one entry per prompt index
+    tool_style: ToolStyle = ToolStyle()  # how tool calls are reported (tools or legacy functions)
 
 
 def _sampling(
@@ -96,14 +99,6 @@ def _unsupported(body: dict[str, Any]) -> None:
             param="data_sources",
             code="unsupported_parameter",
         )
-    if body.get("functions") is not None or body.get("function_call") is not None:
-        param = "functions" if body.get("functions") is not None else "function_call"
-        raise invalid_request(
-            "The emulator does not implement the deprecated 'functions'/'function_call'; use "
-            "'tools' and 'tool_choice'.",
-            param=param,
-            code="unsupported_parameter",
-        )
     modalities = body.get("modalities")
     if isinstance(modalities, list) and "audio" in modalities:
         raise invalid_request(
@@ -115,6 +110,7 @@ def _unsupported(body: dict[str, Any]) -> None:
 
 def parse_chat(body: dict[str, Any]) -> tuple[ChatRequest, TextOptions]:
     p.reject_unknown(body, CHAT_PARAMS)
+    body, functions = legacy_functions.translate(body)  # deprecated functions/function_call -> tools
     _unsupported(body)
     raw = p.required(body, "messages")
     if not isinstance(raw, list) or not raw:
@@ -152,14 +148,17 @@ def parse_chat(body: dict[str, Any]) -> tuple[ChatRequest, TextOptions]:
         top_logprobs=top_logprobs,
         max_tokens=max_tokens,
         prompt_texts=[prompt],
+        tool_style=ToolStyle(functions=functions, named=isinstance(tool_choice, dict)),
     )
     return request, options
 
 
-def parse_completion(body: dict[str, Any]) -> tuple[list[CompletionRequest], TextOptions, bool]:
-    """One engine request per prompt, the options, and ``echo``."""
+def parse_completion(
+    body: dict[str, Any], prompts: list[str]
+) -> tuple[list[CompletionRequest], TextOptions, bool]:
+    """One engine request per prompt (``prompts``: ``body["prompt"]``, token ids already decoded), the options,
+    and ``echo``."""
     p.reject_unknown(body, COMPLETION_PARAMS)
-    prompts = p.texts_or_tokens(p.required(body, "prompt"), "prompt")
     max_tokens = p.integer(body, "max_tokens", 16, 0)
     logprobs_n = p.integer(body, "logprobs", None, 0, 5)
     n = p.integer(body, "n", 1, 1, MAX_CHOICES) or 1

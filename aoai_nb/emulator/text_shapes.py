@@ -134,10 +134,37 @@ def tool_calls(finish: Finish) -> list[dict[str, Any]]:
     ]
 
 
-def chat_message(text: str | None, finish: Finish) -> dict[str, Any]:
+@dataclass(frozen=True)
+class ToolStyle:
+    """How a reply's tool calls are reported: as ``tool_calls`` or, for the deprecated ``functions``
+    parameter, as one ``function_call``; a request that named the function ends with ``finish_reason:
+    "stop"``, as Azure's do (``auto``/``required`` keep ``"tool_calls"``, functions ``"function_call"``)."""
+
+    functions: bool = False
+    named: bool = False
+
+    def finish_reason(self, finish: Finish) -> str:
+        if not finish.tool_calls:
+            return finish.finish_reason
+        if self.named:
+            return "stop"
+        return "function_call" if self.functions else "tool_calls"
+
+    def fields(self, finish: Finish, streamed: bool = False) -> dict[str, Any]:
+        """The message's (or, ``streamed``, the delta's) ``tool_calls`` or ``function_call``."""
+        if not finish.tool_calls:
+            return {}
+        if self.functions:
+            first = finish.tool_calls[0]
+            return {"function_call": {"name": first.name, "arguments": first.arguments}}
+        calls = tool_calls(finish)
+        return {"tool_calls": [{"index": k, **c} for k, c in enumerate(calls)] if streamed else calls}
+
+
+def chat_message(text: str | None, finish: Finish, style: ToolStyle | None = None) -> dict[str, Any]:
     message: dict[str, Any] = {"role": "assistant", "content": text, "refusal": None}
     if finish.tool_calls:
-        message["tool_calls"] = tool_calls(finish)
+        message.update((style or ToolStyle()).fields(finish))
         if not text:
             message["content"] = None
     return message

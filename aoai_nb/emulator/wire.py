@@ -174,6 +174,18 @@ def api_version_not_supported() -> AzureError:
     return simple_error(400, "BadRequest", "API version not supported")
 
 
+def assistants_retired() -> AzureError:
+    """The deprecated Assistants API (assistants, threads, runs): 410, naming the Responses API."""
+    return simple_error(
+        410,
+        "Gone",
+        "The Assistants API (/assistants, /threads, runs and messages) is deprecated and retired in favour of "
+        "the Responses API: use POST {endpoint}/openai/v1/responses (client.responses.create) for replies "
+        "and tool calls, and conversations instead of threads. The aoai-nb emulator does not serve the "
+        "Assistants API.",
+    )
+
+
 def operation_not_supported(operation: str, model: str) -> AzureError:
     return simple_error(
         400,

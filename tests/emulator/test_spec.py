@@ -36,6 +36,9 @@ CHAT_BODIES = [
     {"messages": U, "max_tokens": 5, "n": 2, "logprobs": True, "top_logprobs": 2},
     {"messages": U, "tools": TOOLS, "tool_choice": "required"},
     {"messages": [{"role": "user", "content": "json please"}], "response_format": {"type": "json_object"}},
+    {"messages": U, "tools": TOOLS, "tool_choice": {"type": "function", "function": {"name": "lookup"}}},
+    {"messages": U, "functions": [TOOLS[0]["function"]], "function_call": {"name": "lookup"}},
+    {"messages": [{"role": "user", "content": "lookup the sea"}], "functions": [TOOLS[0]["function"]]},
 ]
 
 
@@ -44,7 +47,11 @@ def _ok(response: httpx2.Response) -> Any:
     return response.json()
 
 
-@pytest.mark.parametrize("body", CHAT_BODIES, ids=["plain", "n-logprobs", "tools", "json"])
+@pytest.mark.parametrize(
+    "body",
+    CHAT_BODIES,
+    ids=["plain", "n-logprobs", "tools", "json", "named-tool", "named-function", "functions"],
+)
 def test_chat_validates_against_both_specs(
     raw: httpx2.Client, spec_2024: Any, spec_v1: Any, body: dict[str, Any]
 ) -> None:

