@@ -25,6 +25,7 @@ from aoai_nb.emulator.images import IMAGE_PATH
 from aoai_nb.emulator.routes import embeddings as routes_embeddings
 from aoai_nb.emulator.routes import media as routes_media
 from aoai_nb.emulator.routes import meta as routes_meta
+from aoai_nb.emulator.routes import responses as routes_responses
 from aoai_nb.emulator.routes import text as routes_text
 from aoai_nb.emulator.runtime import Call, Disconnect, Runtime
 from aoai_nb.emulator.wire import (
@@ -132,6 +133,7 @@ def create_app(rt: Runtime) -> ASGIApp:
         routes.append(
             Route(f"{prefix}/models/{{model}}", _meta(rt, routes_meta.get_model, v1), methods=["GET"])
         )
+    routes += routes_responses.routes(rt, _api)
     routes += [
         Route("/aoai-nb/status", _meta(rt, routes_meta.get_status), methods=["GET"]),
         Route("/aoai-nb/controls", _meta(rt, routes_meta.set_controls), methods=["POST"]),

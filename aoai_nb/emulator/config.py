@@ -74,6 +74,7 @@ class EmulatorConfig:
     max_json_bytes: int = 8 * 1024 * 1024
     max_audio_bytes: int = 25 * 1024 * 1024
     image_cache: int = 64
+    stored_responses: int = 1000
     region: str = "emulator"
 
     @classmethod
@@ -219,7 +220,7 @@ def _apply(config: EmulatorConfig, data: dict[str, Any], where: str) -> Emulator
             raise ConfigFileError(f"{where}: 'content_filter.heuristic' must be true or false.")
         changes["filter_heuristic"] = content_filter["heuristic"]
     limits = _section(data, "limits", where)
-    for key in ("max_json_bytes", "max_audio_bytes", "image_cache"):
+    for key in ("max_json_bytes", "max_audio_bytes", "image_cache", "stored_responses"):
         if key in limits:
             changes[key] = int(_number(limits[key], f"limits.{key}", where, minimum=1, integer=True))
     if "region" in data:
