@@ -21,7 +21,7 @@ import os
 import threading
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, cast
 
 from aoai_nb.config import ENTRA_SCOPE, AuthMode, ConfigError, Flavour, Settings, load_settings
 
@@ -72,54 +72,51 @@ def make_client(
     ``azure.identity`` credential (``DefaultAzureCredential()`` when omitted and auth resolves to Entra ID); passing
     one selects Entra ID unless auth is 'key', which is a ConfigError. The emulator ignores it (it takes its key).
     """
-    s = resolve_settings(
-        settings,
-        endpoint=endpoint,
-        api_key=api_key,
-        api_version=api_version,
-        auth=auth,
-        flavour=flavour,
-        http_log=http_log,
-        environ=environ,
-        dotenv=dotenv,
-    )
-    client: openai.AzureOpenAI | openai.OpenAI = _build(
-        s, credential, max_retries, timeout, environ, is_async=False
-    )
+    client: openai.AzureOpenAI | openai.OpenAI = _make(locals(), is_async=False)
     return client
 
 
-def make_async_client(
-    *,
-    endpoint: str | None = None,
-    api_key: str | None = None,
-    api_version: str | None = None,
-    auth: AuthMode | None = None,
-    flavour: Flavour | None = None,
-    credential: Any = None,
-    max_retries: int = 2,
-    timeout: float | None = None,
-    http_log: str | None = None,
-    settings: Settings | None = None,
-    environ: Mapping[str, str] | None = None,
-    dotenv: bool | str | Path = True,
-) -> openai.AsyncAzureOpenAI | openai.AsyncOpenAI:
-    """The asynchronous twin of ``make_client``; Entra ID uses ``azure.identity.aio`` credentials and provider."""
-    s = resolve_settings(
-        settings,
-        endpoint=endpoint,
-        api_key=api_key,
-        api_version=api_version,
-        auth=auth,
-        flavour=flavour,
-        http_log=http_log,
-        environ=environ,
-        dotenv=dotenv,
-    )
-    client: openai.AsyncAzureOpenAI | openai.AsyncOpenAI = _build(
-        s, credential, max_retries, timeout, environ, is_async=True
-    )
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _parameters_of(template: Callable[P, object]) -> Callable[[Callable[..., R]], Callable[P, R]]:
+    """Give the decorated function ``template``'s parameters (for type checkers and ``help()``)."""
+
+    def apply(func: Callable[..., R]) -> Callable[P, R]:
+        signature = inspect.signature(template)
+        func.__signature__ = signature.replace(  # type: ignore[attr-defined]
+            return_annotation=inspect.signature(func).return_annotation
+        )
+        return cast("Callable[P, R]", func)
+
+    return apply
+
+
+@_parameters_of(make_client)
+def make_async_client(**arguments: Any) -> openai.AsyncAzureOpenAI | openai.AsyncOpenAI:
+    """The asynchronous twin of ``make_client`` (same arguments); Entra ID uses ``azure.identity.aio``
+    credentials and provider."""
+    bound = inspect.signature(make_client).bind(**arguments)  # a misspelt argument is a TypeError here
+    bound.apply_defaults()
+    client: openai.AsyncAzureOpenAI | openai.AsyncOpenAI = _make(bound.arguments, is_async=True)
     return client
+
+
+_CONFIG_ARGS = ("endpoint", "api_key", "api_version", "auth", "flavour", "http_log", "environ", "dotenv")
+
+
+def _make(arguments: Mapping[str, Any], *, is_async: bool) -> Any:
+    """Resolve the settings from make_client's ``arguments``, then build the sync or async client."""
+    s = resolve_settings(arguments["settings"], **{name: arguments[name] for name in _CONFIG_ARGS})
+    return _build(
+        s,
+        arguments["credential"],
+        arguments["max_retries"],
+        arguments["timeout"],
+        arguments["environ"],
+        is_async=is_async,
+    )
 
 
 def _build(

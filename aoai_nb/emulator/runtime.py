@@ -22,10 +22,11 @@ from anyio.abc import TaskGroup
 from starlette.requests import Request
 from starlette.responses import Response
 
+from aoai_nb._headers import ENGINE_HEADER
 from aoai_nb.emulator import policy
 from aoai_nb.emulator.config import Deployment, EmulatorConfig
 from aoai_nb.emulator.engines import EngineKind, EngineSet, load_engine_set
-from aoai_nb.emulator.engines.base import EngineInputError, EngineUnavailable
+from aoai_nb.emulator.engines.base import Engine, EngineInputError, EngineUnavailable
 from aoai_nb.emulator.faults import (
     FaultInjector,
     RateLimiter,
@@ -33,7 +34,9 @@ from aoai_nb.emulator.faults import (
     header_retry_after_ms,
     injected_error,
 )
+from aoai_nb.emulator.image_form import read_image_form
 from aoai_nb.emulator.images import ImageStore
+from aoai_nb.emulator.lifecycle import lifecycle_headers
 from aoai_nb.emulator.payloads import Upload, read_json, read_multipart
 from aoai_nb.emulator.responses_store import ResponseStore
 from aoai_nb.emulator.safety import ContentFilter, FilterTriggers, parse_filter_header
@@ -85,6 +88,8 @@ class Call:
     triggers: FilterTriggers
     first_token_ms: float
     headers: dict[str, str] = field(default_factory=dict)
+    images: tuple[Upload, ...] = ()  # images/edits: the input pictures, in order
+    mask: Upload | None = None  # images/edits: the optional mask
 
     def engine_name(self) -> str:
         return str(getattr(self.engines, CAPABILITY_ENGINE[self.deployment.capability]).name)
@@ -94,9 +99,10 @@ def json_response(call: Call, obj: Any, status: int = 200) -> Response:
     return Response(dumps(obj), status, headers=call.headers, media_type="application/json")
 
 
-def is_instant(engine: object) -> bool:
+def is_instant(engine: Engine) -> bool:
     """Engines that declare ``instant = True`` answer in microseconds and never block: the HTTP layer calls
-    them on the event loop, since a worker-thread hop would cost more than their work."""
+    them on the event loop, since a worker-thread hop would cost more than their work. Only a literal True
+    counts, and an engine from outside that lacks the attribute is not instant."""
     return getattr(engine, "instant", False) is True
 
 
@@ -161,11 +167,12 @@ class Runtime:
     def engine_names(self) -> dict[str, dict[str, str]]:
         return {kind: engines.names() for kind, engines in self._engine_sets.items()}
 
-    async def run(self, engine: object, func: Callable[..., T], *args: Any) -> T:
-        """Call ``func`` (work of ``engine``) in a worker thread - or directly when the engine is instant -
-        turning engine exceptions into Azure errors. A cancelled request stops waiting for the thread."""
+    async def run(self, engine: Engine | None, func: Callable[..., T], *args: Any) -> T:
+        """Call ``func`` (work of ``engine``; None: other work, such as encoding) in a worker thread - or
+        directly when the engine is instant - turning engine exceptions into Azure errors. A cancelled request
+        stops waiting for the thread."""
         with azure_engine_errors():
-            if is_instant(engine):
+            if engine is not None and is_instant(engine):
                 return func(*args)
             return await anyio.to_thread.run_sync(func, *args, limiter=self.threads, abandon_on_cancel=True)
 
@@ -190,8 +197,12 @@ class Runtime:
             None if v1 or path_deployment is None else self.registry.for_route(path_deployment, route)
         )
         upload = None
+        images: list[Upload] = []
+        mask = None
         if route in MULTIPART_ROUTES:
             body, upload = await read_multipart(request, self.config.max_audio_bytes)
+        elif route == "images/edits":
+            body, images, mask = await read_image_form(request, self.config.max_audio_bytes)
         else:
             body = await read_json(request, self.config.max_json_bytes, allow_form=route == "audio/speech")
         if deployment is None:
@@ -205,6 +216,7 @@ class Runtime:
                 )
             deployment = self.registry.for_route(model, route)
         self.stats.by_deployment[deployment.name] += 1
+        lifecycle = lifecycle_headers(self.config, deployment)  # the 410 of a retired model, when configured
         engines = self.engines_for(deployment)
         call = Call(
             request,
@@ -218,7 +230,9 @@ class Runtime:
             parse_filter_header(headers),
             self.config.first_token_ms + header_latency_ms(headers),
         )
-        call.headers["x-aoai-nb-engine"] = call.engine_name()
+        call.images, call.mask = tuple(images), mask
+        call.headers[ENGINE_HEADER] = call.engine_name()
+        call.headers.update(lifecycle)
         await self._inject_fault(call)
         return call
 
