@@ -23,6 +23,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, cast
 
+from aoai_nb._headers import note_replay, note_replay_async
 from aoai_nb.config import ENTRA_SCOPE, AuthMode, ConfigError, Flavour, Settings, load_settings
 
 if TYPE_CHECKING:
@@ -137,7 +138,9 @@ def _build(
     options: dict[str, Any] = {"max_retries": max_retries}
     if timeout is not None:
         options["timeout"] = timeout
-    hooks = (async_event_hooks if is_async else event_hooks)(s.http_log)
+    hooks: dict[str, list[Any]] = dict((async_event_hooks if is_async else event_hooks)(s.http_log) or {})
+    if _is_loopback(endpoint_url):  # an emulator: note which answers are replays, for show()
+        hooks["response"] = [*hooks.get("response", []), note_replay_async if is_async else note_replay]
     if hooks:
         http_client = openai.DefaultAsyncHttpx2Client if is_async else openai.DefaultHttpx2Client
         options["http_client"] = http_client(event_hooks=hooks)
@@ -147,6 +150,12 @@ def _build(
     azure_class = openai.AsyncAzureOpenAI if is_async else openai.AzureOpenAI
     auth = {"azure_ad_token_provider": token_provider} if token_provider is not None else {"api_key": key}
     return azure_class(azure_endpoint=endpoint_url, api_version=s.api_version, **auth, **options)
+
+
+def _is_loopback(url: str) -> bool:
+    from urllib.parse import urlsplit
+
+    return (urlsplit(url).hostname or "") in ("127.0.0.1", "localhost", "::1")
 
 
 def _credentials(

@@ -147,6 +147,7 @@ class Runtime:
         self.threads = anyio.CapacityLimiter(ENGINE_THREADS)
         self.scopes: set[anyio.CancelScope] = set()  # every request being served (cancelled at shutdown)
         self.in_flight = 0  # API requests being served
+        self.extra_status: dict[str, Callable[[], Any]] = {}  # e.g. recording: the record/replay layer's
 
     def cancel_in_flight(self) -> None:
         """Shutdown: end every request being served (the gateway closes their connections quietly)."""

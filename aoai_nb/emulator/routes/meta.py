@@ -112,6 +112,7 @@ def status(rt: Runtime) -> dict[str, Any]:
             "images_cached": len(rt.images),
         },
         "requests": {**rt.stats.as_dict(), "in_flight": rt.in_flight},
+        **{name: describe() for name, describe in rt.extra_status.items()},
     }
 
 
