@@ -63,6 +63,10 @@ def view(obj: Any) -> View:
 
     data = as_dict(obj)
     kind = data.get("object")
+    if kind == "response":
+        from aoai_nb.display._responses import ResponseView
+
+        return ResponseView.from_response(obj)
     if kind in ("chat.completion", "text_completion") or (
         isinstance(data.get("choices"), list) and data["choices"]
     ):

@@ -26,6 +26,7 @@ from aoai_nb.emulator.routes import embeddings as routes_embeddings
 from aoai_nb.emulator.routes import gpt_image as routes_gpt_image
 from aoai_nb.emulator.routes import media as routes_media
 from aoai_nb.emulator.routes import meta as routes_meta
+from aoai_nb.emulator.routes import responses as routes_responses
 from aoai_nb.emulator.routes import retired as routes_retired
 from aoai_nb.emulator.routes import text as routes_text
 from aoai_nb.emulator.runtime import ON_END, Call, Disconnect, Runtime
@@ -139,6 +140,7 @@ def create_app(rt: Runtime) -> ASGIApp:
         for path in routes_retired.ASSISTANTS_PATHS:  # deprecated: a 410 naming the Responses API
             endpoint = _meta(rt, routes_retired.assistants)
             routes.append(Route(f"{prefix}/{path}", endpoint, methods=routes_retired.ASSISTANTS_METHODS))
+    routes += routes_responses.routes(rt, _api)
     routes += [
         Route("/aoai-nb/status", _meta(rt, routes_meta.get_status), methods=["GET"]),
         Route("/aoai-nb/controls", _meta(rt, routes_meta.set_controls), methods=["POST"]),

@@ -108,6 +108,7 @@ class EmulatorConfig:
     max_json_bytes: int = 8 * 1024 * 1024
     max_audio_bytes: int = 25 * 1024 * 1024
     image_cache: int = 64
+    stored_responses: int = 1000
     max_audio_seconds: float = 1500.0  # per transcription; lower where the model's own limit is (audio.py)
     header_timeout_seconds: float = 30.0  # to send a request's headers (connections.py)
     body_timeout_seconds: float = 30.0  # of silence while a request's body is read (payloads.py)
@@ -314,7 +315,13 @@ def _apply(config: EmulatorConfig, data: dict[str, Any], where: str) -> Emulator
             raise ConfigFileError(f"{where}: 'content_filter.heuristic' must be true or false.")
         changes["filter_heuristic"] = content_filter["heuristic"]
     limits = _section(data, "limits", where)
-    for key in ("max_json_bytes", "max_audio_bytes", "image_cache", "max_queued_generations"):
+    for key in (
+        "max_json_bytes",
+        "max_audio_bytes",
+        "image_cache",
+        "max_queued_generations",
+        "stored_responses",
+    ):
         if key in limits:
             changes[key] = int(_number(limits[key], f"limits.{key}", where, minimum=1, integer=True))
     for key in ("max_audio_seconds", "header_timeout_seconds", "body_timeout_seconds"):

@@ -71,6 +71,7 @@ OPERATION_NAMES: dict[str, str] = {
     "audio/transcriptions": "transcription",
     "audio/translations": "translation",
     "audio/speech": "speech",
+    "responses": "responses",
 }
 QUOTA_OPERATIONS: dict[str, str] = {
     "chat/completions": "ChatCompletions_Create",
@@ -81,6 +82,7 @@ QUOTA_OPERATIONS: dict[str, str] = {
     "audio/transcriptions": "Transcriptions_Create",
     "audio/translations": "Translations_Create",
     "audio/speech": "Speech_Create",
+    "responses": "Responses_Create",
 }
 ROUTE_CAPABILITY: dict[str, Capability] = {
     "chat/completions": "chat",
@@ -91,6 +93,7 @@ ROUTE_CAPABILITY: dict[str, Capability] = {
     "audio/transcriptions": "transcription",
     "audio/translations": "transcription",
     "audio/speech": "speech",
+    "responses": "chat",
 }
 
 

@@ -41,6 +41,7 @@ from aoai_nb.emulator.image_form import read_image_form
 from aoai_nb.emulator.images import ImageStore
 from aoai_nb.emulator.lifecycle import lifecycle_headers
 from aoai_nb.emulator.payloads import Upload, read_json, read_multipart
+from aoai_nb.emulator.responses_store import ResponseStore
 from aoai_nb.emulator.safety import ContentFilter, FilterTriggers, parse_filter_header
 from aoai_nb.emulator.wire import AzureError, dumps, dumps_in_pieces, invalid_request, simple_error
 
@@ -149,6 +150,7 @@ class Runtime:
         self.limiter = RateLimiter()
         self.filter = ContentFilter(self._engine_sets["default"].moderation, config.filter_heuristic)
         self.images = ImageStore(config.image_cache)
+        self.responses = ResponseStore(config.stored_responses)  # the Responses API's stored responses
         self.stats = Stats()
         self.threads = anyio.CapacityLimiter(ENGINE_THREADS)
         self.scopes: set[anyio.CancelScope] = set()  # every request being served (cancelled at shutdown)
@@ -252,7 +254,12 @@ class Runtime:
             api_version = policy.classic_api_version(query)
             policy.check_auth(headers, self.api_key, self.auth)
             policy.check_classic_api_version(api_version)
-        deployment = None if v1 else self.registry.for_route(request.path_params["deployment"], route)
+        path_deployment = request.path_params.get(
+            "deployment"
+        )  # classic /openai/responses: model in the body
+        deployment = (
+            None if v1 or path_deployment is None else self.registry.for_route(path_deployment, route)
+        )
         upload = None
         images: list[Upload] = []
         mask = None

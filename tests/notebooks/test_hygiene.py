@@ -25,6 +25,7 @@ EXPECTED = [
     "08_legacy_completions",
     "09_errors_retries_request_ids",
     "10_content_filtering",
+    "12_responses_api",
 ]
 NOTEBOOK_METADATA = {"kernelspec": {"display_name", "language", "name"}, "language_info": {"name"}}
 KEY_LIKE = {
