@@ -152,7 +152,7 @@ func stream(ctx context.Context, client *azopenai.Client, d deployments) {
 				if choice.Delta.Role != nil {
 					state.role = string(*choice.Delta.Role)
 				}
-				if choice.Delta.Content != nil {
+				if choice.Delta.Content != nil && *choice.Delta.Content != "" {
 					state.text.WriteString(*choice.Delta.Content)
 					state.deltas++
 				}
