@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import secrets
 import socket
+import ssl
 import threading
 import time
 import urllib.error
@@ -24,6 +25,9 @@ class Emulator:
 
     >>> with Emulator(engine="scripted") as emu:          # doctest: +SKIP
     ...     client = AzureOpenAI(azure_endpoint=emu.url, api_key=emu.api_key, api_version="2024-10-21")
+
+    With ``ssl_certfile`` (PEM; its key there or in ``ssl_keyfile``) it serves https, for clients that send a key
+    only over TLS (Java's azure-core); the caller makes the certificate and has its clients trust it.
     """
 
     def __init__(
@@ -37,6 +41,8 @@ class Emulator:
         *,
         engines: EngineSet | None = None,
         log_level: str = "warning",
+        ssl_certfile: str | Path | None = None,
+        ssl_keyfile: str | Path | None = None,
     ) -> None:
         self.host = host
         self.port = port
@@ -50,6 +56,9 @@ class Emulator:
         self.config = config
         self._engines = engines
         self._log_level = log_level
+        # https when given a certificate (PEM; the key in it or in ssl_keyfile): for clients that send a key
+        # only over TLS, such as Java's azure-core
+        self._ssl = (ssl_certfile, ssl_keyfile)
         self._server: Any = None
         self._thread: threading.Thread | None = None
         self._socket: socket.socket | None = None
@@ -65,7 +74,8 @@ class Emulator:
     @property
     def url(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        scheme = "https" if self._ssl[0] is not None else "http"
+        return f"{scheme}://{host}:{self.port}"
 
     def start(self) -> Emulator:
         if self.running:
@@ -98,6 +108,8 @@ class Emulator:
             ws="none",
             timeout_graceful_shutdown=2,
             server_header=False,
+            ssl_certfile=self._ssl[0],
+            ssl_keyfile=self._ssl[1],
         )
         self._server = EmulatorServer(config, runtime)
         self._thread = threading.Thread(
@@ -144,8 +156,13 @@ class Emulator:
             method=method,
             headers={"api-key": self.api_key, "content-type": "application/json"},
         )
+        context = None
+        if self._ssl[0] is not None:  # this process calls the server it runs, on a socket it bound itself
+            context = ssl.create_default_context()
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
         try:
-            with urllib.request.urlopen(request, timeout=10) as response:
+            with urllib.request.urlopen(request, timeout=10, context=context) as response:
                 result: dict[str, Any] = json.loads(response.read())
                 return result
         except urllib.error.HTTPError as exc:
