@@ -22,12 +22,15 @@ RUN_TIMEOUT_SECONDS = 300
 
 
 def require(*tools: str) -> None:
-    """Skip the test, naming the tools that are not on PATH."""
+    """Skip the test, naming the tools that are not on PATH; fail instead where AOAI_NB_REQUIRE_SDKS=1 (CI)."""
     missing = [tool for tool in tools if shutil.which(tool) is None]
     if missing:
-        pytest.skip(
+        reason = (
             f"needs {', '.join(missing)} on PATH (the project machine has Go, Java 17 with Maven, Node 20)"
         )
+        if os.environ.get("AOAI_NB_REQUIRE_SDKS") == "1":
+            pytest.fail(f"{reason}; AOAI_NB_REQUIRE_SDKS=1 makes that a failure")
+        pytest.skip(reason)
 
 
 def run(
