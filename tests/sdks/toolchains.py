@@ -69,7 +69,11 @@ def build_go(out_dir: Path) -> Path:
     """``go build`` with go.sum enforced (-mod=readonly): the binary's path."""
     require("go")
     binary = out_dir / "sdkcheck-go"
-    run(["go", "build", "-mod=readonly", "-o", str(binary), "."], HERE / "go", timeout=BUILD_TIMEOUT_SECONDS)
+    run(
+        ["go", "build", "-mod=readonly", "-buildvcs=false", "-o", str(binary), "."],
+        HERE / "go",
+        timeout=BUILD_TIMEOUT_SECONDS,
+    )
     return binary
 
 
