@@ -14,6 +14,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/ai/azopenai"
@@ -162,8 +163,14 @@ func stream(ctx context.Context, client *azopenai.Client, d deployments) {
 			}
 		}
 	}
+	indexes := make([]int32, 0, len(states))
+	for index := range states {
+		indexes = append(indexes, index)
+	}
+	slices.Sort(indexes)
 	choices := []map[string]any{}
-	for index, state := range states {
+	for _, index := range indexes {
+		state := states[index]
 		choices = append(choices, map[string]any{
 			"index": index, "role": state.role, "content": state.text.String(),
 			"deltas": state.deltas, "finish_reason": state.finish,
