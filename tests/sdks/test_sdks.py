@@ -5,6 +5,7 @@ JSON line per capability; these tests check the values in those lines, not just 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -58,6 +59,7 @@ def go_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, dict[
 def test_go_prints_every_capability(go_run: dict[str, dict[str, Any]]) -> None:
     assert list(go_run) == [
         "chat", "stream", "embeddings", "images", "completions", "speech", "transcription", "error",
+        "content_filter_error",
     ]  # fmt: skip
 
 
@@ -100,6 +102,14 @@ def test_go_bad_deployment_is_an_azcore_response_error(go_run: dict[str, dict[st
     assert len(error["request_id"]) == 36  # the apim-request-id header, a uuid
 
 
+def test_go_filtered_prompt_is_a_content_filter_response_error(go_run: dict[str, dict[str, Any]]) -> None:
+    """azopenai parses Azure's 400 (``innererror.content_filter_result``) into its own error type."""
+    error = go_run["content_filter_error"]
+    assert (error["status"], error["code"]) == (400, "content_filter")
+    assert error["violence"] == {"filtered": True, "severity": "high"}
+    assert error["hate"] == SAFE
+
+
 # --- Java -------------------------------------------------------------------------------------------------------
 
 
@@ -125,6 +135,7 @@ def test_java_prints_every_capability(java_run: tuple[dict[str, dict[str, Any]],
     found, _, _ = java_run
     assert list(found) == [
         "chat", "stream", "vision", "embeddings", "images", "speech", "transcription", "error",
+        "content_filter_error",
     ]  # fmt: skip
 
 
@@ -166,13 +177,26 @@ def test_java_bad_deployment_is_an_http_response_exception(
     }  # fmt: skip
 
 
+def test_java_filtered_prompt_is_an_http_response_exception(
+    java_run: tuple[dict[str, dict[str, Any]], str, str],
+) -> None:
+    found, _, _ = java_run
+    assert found["content_filter_error"] == {
+        "check": "content_filter_error", "raised": True, "status": 400, "code": "content_filter",
+        "violence": {"filtered": True, "severity": "high"},
+    }  # fmt: skip
+
+
 def test_java_logs_bodies_and_headers_but_never_the_key(
     java_run: tuple[dict[str, dict[str, Any]], str, str],
 ) -> None:
     found, log, key = java_run
     requests = [line for line in log.splitlines() if '"az.sdk.message":"HTTP request"' in line]
-    assert len(requests) == 8  # one per call
-    assert all('"redactedHeaders":"api-key' in line for line in requests)
+    assert len(requests) == 9  # one per call
+    logged = [
+        json.loads(line.split(" - ", 1)[1]) for line in requests
+    ]  # slf4j-simple: "[thread] LEVEL name - {json}"
+    assert all("api-key" in entry["redactedHeaders"].split(",") for entry in logged)
     assert any("train a parrot" in line for line in requests)  # bodies are logged
     assert '"apim-request-id":"' in log  # allowed headers are shown
     assert key not in log and key not in str(found)
@@ -194,7 +218,8 @@ def js_run() -> Iterator[dict[str, dict[str, Any]]]:
 
 def test_js_prints_every_capability(js_run: dict[str, dict[str, Any]]) -> None:
     assert list(js_run) == [
-        "chat", "stream", "embeddings", "images", "speech", "transcription", "retry", "credential",
+        "chat", "stream", "embeddings", "images", "speech", "transcription", "retry", "content_filter_error",
+        "credential",
     ]  # fmt: skip
 
 
@@ -223,3 +248,10 @@ def test_js_retries_an_injected_429(js_run: dict[str, dict[str, Any]]) -> None:
         "statuses": [429],
         "error": {"status": 429, "code": "429", "retry_after_ms": "50"},
     }
+
+
+def test_js_filtered_prompt_is_a_bad_request_error(js_run: dict[str, dict[str, Any]]) -> None:
+    assert js_run["content_filter_error"] == {
+        "check": "content_filter_error", "raised": True, "status": 400, "code": "content_filter",
+        "inner_code": "ResponsibleAIPolicyViolation", "violence": {"filtered": True, "severity": "high"},
+    }  # fmt: skip

@@ -19,6 +19,7 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/ai/azopenai"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
 )
 
@@ -288,6 +289,25 @@ func badDeployment(ctx context.Context, client *azopenai.Client) {
 	})
 }
 
+// blockedPrompt asks the emulator (its teaching header) to filter the prompt; the library turns Azure's 400
+// into a *azopenai.ContentFilterResponseError carrying the categories.
+func blockedPrompt(ctx context.Context, client *azopenai.Client, d deployments) {
+	ctx = policy.WithHTTPHeader(ctx, http.Header{"x-aoai-nb-filter": []string{"prompt:violence=high"}})
+	_, err := client.GetChatCompletions(ctx, azopenai.ChatCompletionsOptions{
+		Messages:       pirate(),
+		DeploymentName: &d.chat,
+	}, nil)
+	var filterErr *azopenai.ContentFilterResponseError
+	if !errors.As(err, &filterErr) {
+		fail("content_filter_error", fmt.Errorf("wanted an *azopenai.ContentFilterResponseError, got %v", err))
+	}
+	emit("content_filter_error", map[string]any{
+		"status": filterErr.StatusCode, "code": filterErr.ErrorCode,
+		"violence": severity(filterErr.ContentFilterResults.Violence),
+		"hate":     severity(filterErr.ContentFilterResults.Hate),
+	})
+}
+
 func main() {
 	d := parseFlags()
 	endpoint, key := os.Getenv("AZURE_OPENAI_ENDPOINT"), os.Getenv("AZURE_OPENAI_API_KEY")
@@ -311,4 +331,5 @@ func main() {
 	audio := speech(ctx, client, d)
 	transcription(ctx, client, d, audio)
 	badDeployment(ctx, client)
+	blockedPrompt(ctx, client, d)
 }

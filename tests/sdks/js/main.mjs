@@ -5,7 +5,7 @@
 // the test credential hands out (against Azure, use DefaultAzureCredential instead); AZURE_OPENAI_*_DEPLOYMENT
 // (defaults: the emulator's deployments). No token or key is ever printed.
 import { getBearerTokenProvider } from "@azure/identity";
-import { AzureOpenAI, RateLimitError, toFile } from "openai";
+import { AzureOpenAI, BadRequestError, RateLimitError, toFile } from "openai";
 
 const endpoint = process.env.AZURE_OPENAI_ENDPOINT;
 const apiVersion = process.env.OPENAI_API_VERSION ?? "2024-10-21";
@@ -149,6 +149,24 @@ async function retry() {
   });
 }
 
+// The emulator's teaching header filters the prompt: Azure's 400 with the categories in innererror.
+async function blockedPrompt() {
+  try {
+    await client(deployments.chat).chat.completions.create(
+      { model: "", messages: pirate },
+      { headers: { "x-aoai-nb-filter": "prompt:violence=high" } },
+    );
+    emit("content_filter_error", { raised: false });
+  } catch (exc) {
+    if (!(exc instanceof BadRequestError)) throw exc;
+    const inner = exc.error?.innererror;
+    emit("content_filter_error", {
+      raised: true, status: exc.status, code: exc.code, inner_code: inner?.code,
+      violence: inner?.content_filter_result?.violence,
+    });
+  }
+}
+
 await chat();
 await stream();
 await embeddings();
@@ -156,4 +174,5 @@ await images();
 const audio = await speech();
 await transcription(audio);
 await retry();
+await blockedPrompt();
 emit("credential", { scopes: [...new Set(scopesAsked)] });

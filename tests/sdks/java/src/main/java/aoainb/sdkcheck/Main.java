@@ -30,7 +30,9 @@ import com.azure.core.credential.AzureKeyCredential;
 import com.azure.core.exception.HttpResponseException;
 import com.azure.core.http.policy.HttpLogDetailLevel;
 import com.azure.core.http.policy.HttpLogOptions;
+import com.azure.core.http.rest.RequestOptions;
 import com.azure.core.util.BinaryData;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.awt.Color;
 import java.awt.image.BufferedImage;
@@ -209,6 +211,20 @@ public final class Main {
         }
     }
 
+    /** The emulator's teaching header filters the prompt: Azure's 400, its categories under innererror. */
+    private static void blockedPrompt(OpenAIClient client, String deployment) throws IOException {
+        RequestOptions filtered = new RequestOptions().addHeader("x-aoai-nb-filter", "prompt:violence=high");
+        try {
+            client.getChatCompletionsWithResponse(deployment, new ChatCompletionsOptions(pirate()), filtered);
+            emit("content_filter_error", Map.of("raised", false));
+        } catch (HttpResponseException error) {
+            JsonNode body = JSON.readTree(BinaryData.fromObject(error.getValue()).toString()).path("error");
+            JsonNode violence = body.path("innererror").path("content_filter_result").path("violence");
+            emit("content_filter_error", Map.of("raised", true, "status", error.getResponse().getStatusCode(),
+                    "code", body.path("code").asText(), "violence", JSON.treeToValue(violence, Map.class)));
+        }
+    }
+
     public static void main(String[] args) throws Exception {
         String endpoint = System.getenv("AZURE_OPENAI_ENDPOINT");
         String key = System.getenv("AZURE_OPENAI_API_KEY");
@@ -232,5 +248,6 @@ public final class Main {
         byte[] wav = speech(client, env("AZURE_OPENAI_SPEECH_DEPLOYMENT", "tts"));
         transcription(client, env("AZURE_OPENAI_TRANSCRIPTION_DEPLOYMENT", "whisper"), wav);
         badDeployment(client);
+        blockedPrompt(client, chatDeployment);
     }
 }
