@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -27,15 +26,6 @@ SAFE = {"filtered": False, "severity": "safe"}
 FAKE_ENTRA_TOKEN = "aoai-nb-fake-entra-token-for-tests"
 
 
-@contextmanager
-def _serve(**settings: Any) -> Iterator[Emulator]:
-    emu = Emulator(engine="scripted", **settings).start()
-    try:
-        yield emu
-    finally:
-        emu.stop()
-
-
 def _assert_stream_matches(stream_choice: dict[str, Any], chat_content: str) -> None:
     assert stream_choice["index"] == 0
     assert stream_choice["role"] == "assistant"
@@ -49,7 +39,7 @@ def _assert_stream_matches(stream_choice: dict[str, Any], chat_content: str) -> 
 @pytest.fixture(scope="module")
 def go_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, dict[str, Any]]]:
     binary = toolchains.build_go(tmp_path_factory.mktemp("go"))
-    with _serve() as emu:
+    with Emulator(engine="scripted") as emu:
         env = {"AZURE_OPENAI_ENDPOINT": emu.url, "AZURE_OPENAI_API_KEY": emu.api_key}
         result = toolchains.run([str(binary)], toolchains.HERE / "go", env)
         assert emu.api_key not in result.stdout + result.stderr
@@ -125,7 +115,7 @@ def java_run(
     ca.cert_pem.write_to_path(str(folder / "ca.pem"))
     store = toolchains.java_truststore(folder / "ca.pem", folder)
     trust = [f"-Djavax.net.ssl.trustStore={store}", "-Djavax.net.ssl.trustStorePassword=aoai-nb-test"]
-    with _serve(ssl_certfile=folder / "server.pem") as emu:
+    with Emulator(engine="scripted", ssl_certfile=folder / "server.pem") as emu:
         env = {"AZURE_OPENAI_ENDPOINT": emu.url, "AZURE_OPENAI_API_KEY": emu.api_key}
         result = toolchains.run(["java", *trust, *command], toolchains.HERE / "java", env)
         yield toolchains.checks(result.stdout), result.stderr, emu.api_key
@@ -209,7 +199,7 @@ def test_java_logs_bodies_and_headers_but_never_the_key(
 def js_run() -> Iterator[dict[str, dict[str, Any]]]:
     script = toolchains.install_js()
     config = EmulatorConfig.default().with_changes(fault_retry_after_ms=50)
-    with _serve(api_key=FAKE_ENTRA_TOKEN, config=config) as emu:
+    with Emulator(engine="scripted", api_key=FAKE_ENTRA_TOKEN, config=config) as emu:
         env = {"AZURE_OPENAI_ENDPOINT": emu.url, "AOAI_NB_TEST_TOKEN": FAKE_ENTRA_TOKEN}
         result = toolchains.run(["node", str(script)], script.parent, env)
         assert FAKE_ENTRA_TOKEN not in result.stdout + result.stderr

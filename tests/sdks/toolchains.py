@@ -33,6 +33,14 @@ def require(*tools: str) -> None:
         pytest.skip(reason)
 
 
+def _inherited() -> dict[str, str]:
+    """This process's environment without Azure OpenAI settings: a developer's own deployment names or
+    api-version must not reach the programs, which get the emulator's from the test."""
+    return {
+        k: v for k, v in os.environ.items() if not k.startswith(("AZURE_OPENAI_", "OPENAI_", "AOAI_NB_TEST"))
+    }
+
+
 def run(
     command: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: float = RUN_TIMEOUT_SECONDS
 ) -> subprocess.CompletedProcess[str]:
@@ -40,7 +48,7 @@ def run(
     result = subprocess.run(
         command,
         cwd=cwd,
-        env={**os.environ, **(env or {})},
+        env={**_inherited(), **(env or {})},
         capture_output=True,
         text=True,
         timeout=timeout,
