@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import secrets
 import socket
+import ssl
 import threading
 import time
 import urllib.error
@@ -29,6 +30,9 @@ class Emulator:
 
     >>> with Emulator(engine="scripted") as emu:          # doctest: +SKIP
     ...     client = AzureOpenAI(azure_endpoint=emu.url, api_key=emu.api_key, api_version="2024-10-21")
+
+    With ``ssl_certfile`` (PEM; its key there or in ``ssl_keyfile``) it serves https, for clients that send a key
+    only over TLS (Java's azure-core); the caller makes the certificate and has its clients trust it.
     """
 
     def __init__(
@@ -45,6 +49,8 @@ class Emulator:
         record: RecordTo | None = None,
         replay: ReplayFrom | None = None,
         tls: bool = False,
+        ssl_certfile: str | Path | None = None,
+        ssl_keyfile: str | Path | None = None,
     ) -> None:
         self.host = host
         self.port = port
@@ -59,6 +65,9 @@ class Emulator:
         self._engines = engines
         self.record, self.replay = record, replay
         self._log_level = log_level
+        # https when given a certificate (PEM; the key in it or in ssl_keyfile): for clients that send a key
+        # only over TLS, such as Java's azure-core
+        self._ssl = (ssl_certfile, ssl_keyfile)
         self._server: Any = None
         self._thread: threading.Thread | None = None
         self._socket: socket.socket | None = None
@@ -81,7 +90,8 @@ class Emulator:
     @property
     def url(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"{'https' if self.tls else 'http'}://{host}:{self.port}"
+        scheme = "https" if self.tls or self._ssl[0] is not None else "http"
+        return f"{scheme}://{host}:{self.port}"
 
     def start(self) -> Emulator:
         if self.running:
@@ -119,6 +129,8 @@ class Emulator:
         if self.tls:
             self._tls_files = make_certificate(self.host)
             ssl_options["ssl_certfile"] = str(self._tls_files.server_file)  # the key is in the same file
+        elif self._ssl[0] is not None:  # the caller's certificate (and key)
+            ssl_options.update(ssl_certfile=str(self._ssl[0]), ssl_keyfile=self._ssl[1] and str(self._ssl[1]))
         config = uvicorn.Config(
             app,
             log_level=self._log_level,
@@ -180,6 +192,10 @@ class Emulator:
             headers={"api-key": self.api_key, "content-type": "application/json"},
         )
         context = client_context(self._tls_files.ca_file) if self._tls_files is not None else None
+        if context is None and self._ssl[0] is not None:  # a caller's certificate: this process calls the
+            context = ssl.create_default_context()  # server it runs, on a socket it bound itself
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
         try:
             with urllib.request.urlopen(request, timeout=10, context=context) as response:
                 result: dict[str, Any] = json.loads(response.read())
