@@ -22,7 +22,9 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from aoai_nb.emulator.images import IMAGE_PATH
+from aoai_nb.emulator.routes import batches as routes_batches
 from aoai_nb.emulator.routes import embeddings as routes_embeddings
+from aoai_nb.emulator.routes import files as routes_files
 from aoai_nb.emulator.routes import media as routes_media
 from aoai_nb.emulator.routes import meta as routes_meta
 from aoai_nb.emulator.routes import text as routes_text
@@ -120,6 +122,25 @@ async def _on_bug(request: Request, exc: Exception) -> Response:
     return error_response(internal_error())
 
 
+def _files_and_batches(rt: Runtime) -> list[Route]:
+    """/openai/files... and /openai/batches... in both flavours (classic: ?api-version=)."""
+    routes = []
+    for prefix, v1 in (("/openai", False), ("/openai/v1", True)):
+        for path, methods, handler in (
+            ("/files", ["POST"], routes_files.create_file),
+            ("/files", ["GET"], routes_files.list_files),
+            ("/files/{file_id}", ["GET"], routes_files.retrieve_file),
+            ("/files/{file_id}", ["DELETE"], routes_files.delete_file),
+            ("/files/{file_id}/content", ["GET"], routes_files.file_content),
+            ("/batches", ["POST"], routes_batches.create_batch),
+            ("/batches", ["GET"], routes_batches.list_batches),
+            ("/batches/{batch_id}", ["GET"], routes_batches.retrieve_batch),
+            ("/batches/{batch_id}/cancel", ["POST"], routes_batches.cancel_batch),
+        ):
+            routes.append(Route(prefix + path, _meta(rt, handler, v1), methods=methods))
+    return routes
+
+
 def create_app(rt: Runtime) -> ASGIApp:
     routes: list[Route] = []
     for op, handler in API_ROUTES.items():
@@ -132,6 +153,7 @@ def create_app(rt: Runtime) -> ASGIApp:
         routes.append(
             Route(f"{prefix}/models/{{model}}", _meta(rt, routes_meta.get_model, v1), methods=["GET"])
         )
+    routes += _files_and_batches(rt)
     routes += [
         Route("/aoai-nb/status", _meta(rt, routes_meta.get_status), methods=["GET"]),
         Route("/aoai-nb/controls", _meta(rt, routes_meta.set_controls), methods=["POST"]),

@@ -36,6 +36,17 @@ CONTROL_RANGES: dict[str, tuple[float, float]] = {
 }
 
 
+LIMIT_KEYS = (
+    "max_json_bytes",
+    "max_audio_bytes",
+    "image_cache",
+    "max_file_bytes",
+    "max_files_bytes",
+    "max_files",
+    "max_batch_lines",
+)
+
+
 class ConfigFileError(ValueError):
     """The configuration file is unreadable or has a bad value; the message names the key and the fix."""
 
@@ -74,6 +85,10 @@ class EmulatorConfig:
     max_json_bytes: int = 8 * 1024 * 1024
     max_audio_bytes: int = 25 * 1024 * 1024
     image_cache: int = 64
+    max_file_bytes: int = 64 * 1024 * 1024  # one uploaded file (Azure: 200 MB for batch input)
+    max_files_bytes: int = 256 * 1024 * 1024  # every uploaded file together
+    max_files: int = 500  # uploaded files kept (Azure: 500 input files without expiry)
+    max_batch_lines: int = 100_000  # requests in one batch input file (Azure's limit)
     region: str = "emulator"
 
     @classmethod
@@ -219,7 +234,7 @@ def _apply(config: EmulatorConfig, data: dict[str, Any], where: str) -> Emulator
             raise ConfigFileError(f"{where}: 'content_filter.heuristic' must be true or false.")
         changes["filter_heuristic"] = content_filter["heuristic"]
     limits = _section(data, "limits", where)
-    for key in ("max_json_bytes", "max_audio_bytes", "image_cache"):
+    for key in LIMIT_KEYS:
         if key in limits:
             changes[key] = int(_number(limits[key], f"limits.{key}", where, minimum=1, integer=True))
     if "region" in data:
