@@ -22,6 +22,8 @@ _EXPORTS: dict[str, str] = {
     "Settings": "aoai_nb.config",
     "StreamResult": "aoai_nb.display._live",
     "UsageTracker": "aoai_nb.display._usage",
+    "batch_results": "aoai_nb.display._batch",
+    "batch_view": "aoai_nb.display._batch",
     "chat_widget": "aoai_nb.chat._widget",
     "cosine_similarity": "aoai_nb.embeddings._similarity",
     "doctor": "aoai_nb.doctor",
@@ -39,6 +41,7 @@ _EXPORTS: dict[str, str] = {
     "stream": "aoai_nb.display",
     "usage_table": "aoai_nb.display._usage",
     "view": "aoai_nb.display",
+    "watch_batch": "aoai_nb.display._batch_watch",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -48,6 +51,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from aoai_nb.client import make_async_client, make_client
     from aoai_nb.config import ConfigError, Settings, load_settings
     from aoai_nb.display import show, stream, view
+    from aoai_nb.display._batch import batch_results, batch_view
+    from aoai_nb.display._batch_watch import watch_batch
     from aoai_nb.display._errors import ErrorReport, explain
     from aoai_nb.display._filters import FilterReport
     from aoai_nb.display._live import StreamResult
