@@ -40,14 +40,18 @@ def batch_file(n: int) -> bytes:
 
 def one_run(client: openai.OpenAI, file_id: str, n: int) -> float:
     start = time.perf_counter()
-    batch = client.batches.create(input_file_id=file_id, endpoint="/v1/chat/completions", completion_window="24h")
+    batch = client.batches.create(
+        input_file_id=file_id, endpoint="/v1/chat/completions", completion_window="24h"
+    )
     while batch.status not in ("completed", "failed", "cancelled"):
         time.sleep(0.02)
         batch = client.batches.retrieve(batch.id)
     seconds = time.perf_counter() - start
     if batch.status != "completed" or batch.output_file_id is None:
         raise SystemExit(f"the batch ended {batch.status}: {batch.errors}")
-    ids = {json.loads(line)["custom_id"] for line in client.files.content(batch.output_file_id).text.splitlines()}
+    ids = {
+        json.loads(line)["custom_id"] for line in client.files.content(batch.output_file_id).text.splitlines()
+    }
     if ids != {f"row-{i}" for i in range(n)}:
         raise SystemExit(f"{n - len(ids)} custom_ids are missing from the output file")
     return seconds
