@@ -18,6 +18,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import anyio.to_thread
+
 from aoai_nb.emulator.batch_input import BatchLine, batch_error, parse_input
 from aoai_nb.emulator.file_store import OUTPUT_PURPOSE
 from aoai_nb.emulator.inprocess import serve
@@ -185,7 +187,10 @@ class BatchRunner:
             ]
             job.move("failed")
             return
-        parsed = parse_input(data, rt.config.max_batch_lines, self._deployment_exists, API_ROUTES)
+        # parsing 100,000 lines takes a while: in a worker thread, so the event loop keeps serving
+        parsed = await anyio.to_thread.run_sync(
+            parse_input, data, rt.config.max_batch_lines, self._deployment_exists, set(API_ROUTES)
+        )
         job.model = parsed.model
         if parsed.errors:
             job.errors = parsed.errors

@@ -165,3 +165,23 @@ def test_list_and_delete_bodies_match_the_v1_spec(raw: Any, spec_v1: Any) -> Non
     listed["data"] = [{k: v for k, v in item.items() if v is not None} for item in listed["data"]]
     spec_v1.validate_response(listed, "/files", "get")
     spec_v1.validate_response(raw.delete(f"/openai/v1/files/{file_id}").json(), "/files/{file_id}", "delete")
+
+
+def test_file_and_batch_limits_come_from_the_config_file(tmp_path: Any) -> None:
+    path = tmp_path / "emulator.yaml"
+    path.write_text(
+        "limits: {max_file_bytes: 1000, max_files_bytes: 5000, max_files: 3, max_batch_lines: 7}\n"
+    )
+    config = EmulatorConfig.from_file(path)
+    assert (config.max_file_bytes, config.max_files_bytes, config.max_files, config.max_batch_lines) == (
+        1000,
+        5000,
+        3,
+        7,
+    )
+    defaults = EmulatorConfig.default()
+    assert (defaults.max_file_bytes, defaults.max_files, defaults.max_batch_lines) == (
+        64 * 1024 * 1024,
+        500,
+        100_000,
+    )
