@@ -9,6 +9,7 @@ cancel scope that shutdown cancels (the connection is then closed quietly).
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -21,6 +22,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from aoai_nb.emulator.batch_jobs import BatchRunner
 from aoai_nb.emulator.images import IMAGE_PATH
 from aoai_nb.emulator.routes import batches as routes_batches
 from aoai_nb.emulator.routes import embeddings as routes_embeddings
@@ -123,7 +125,9 @@ async def _on_bug(request: Request, exc: Exception) -> Response:
 
 
 def _files_and_batches(rt: Runtime) -> list[Route]:
-    """/openai/files... and /openai/batches... in both flavours (classic: ?api-version=)."""
+    """/openai/files... and /openai/batches... in both flavours (classic: ?api-version=); the batches' lines
+    run through API_ROUTES."""
+    runner = BatchRunner(rt, API_ROUTES)
     routes = []
     for prefix, v1 in (("/openai", False), ("/openai/v1", True)):
         for path, methods, handler in (
@@ -132,10 +136,10 @@ def _files_and_batches(rt: Runtime) -> list[Route]:
             ("/files/{file_id}", ["GET"], routes_files.retrieve_file),
             ("/files/{file_id}", ["DELETE"], routes_files.delete_file),
             ("/files/{file_id}/content", ["GET"], routes_files.file_content),
-            ("/batches", ["POST"], routes_batches.create_batch),
-            ("/batches", ["GET"], routes_batches.list_batches),
-            ("/batches/{batch_id}", ["GET"], routes_batches.retrieve_batch),
-            ("/batches/{batch_id}/cancel", ["POST"], routes_batches.cancel_batch),
+            ("/batches", ["POST"], functools.partial(routes_batches.create_batch, runner)),
+            ("/batches", ["GET"], functools.partial(routes_batches.list_batches, runner)),
+            ("/batches/{batch_id}", ["GET"], functools.partial(routes_batches.retrieve_batch, runner)),
+            ("/batches/{batch_id}/cancel", ["POST"], functools.partial(routes_batches.cancel_batch, runner)),
         ):
             routes.append(Route(prefix + path, _meta(rt, handler, v1), methods=methods))
     return routes

@@ -15,6 +15,7 @@ import logging
 import time
 import uuid
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +23,7 @@ import anyio.to_thread
 
 from aoai_nb.emulator.batch_input import BatchLine, batch_error, parse_input
 from aoai_nb.emulator.file_store import OUTPUT_PURPOSE
-from aoai_nb.emulator.inprocess import serve
+from aoai_nb.emulator.inprocess import Handler, serve
 from aoai_nb.emulator.wire import AzureError, dumps, invalid_request, new_request_id, simple_error
 
 if TYPE_CHECKING:
@@ -110,10 +111,12 @@ def _line_record(
 
 
 class BatchRunner:
-    """The batches of one emulator, by id (creation order), and the tasks that run them."""
+    """The batches of one emulator, by id (creation order), and the tasks that run them; ``routes`` are the
+    API handlers by route (``app.API_ROUTES``), which serve the lines."""
 
-    def __init__(self, rt: Runtime) -> None:
+    def __init__(self, rt: Runtime, routes: Mapping[str, Handler]) -> None:
         self.rt = rt
+        self.routes = dict(routes)
         self._jobs: dict[str, BatchJob] = {}
         self._slots: asyncio.Semaphore | None = None  # made on the event loop, on first use
 
@@ -174,8 +177,6 @@ class BatchRunner:
             job.move("failed")
 
     async def _validate_and_serve(self, job: BatchJob, data: bytes) -> None:
-        from aoai_nb.emulator.app import API_ROUTES  # the route table (app imports this module's users)
-
         rt = self.rt
         if job.completion_window != COMPLETION_WINDOW:
             job.errors = [
@@ -189,7 +190,7 @@ class BatchRunner:
             return
         # parsing 100,000 lines takes a while: in a worker thread, so the event loop keeps serving
         parsed = await anyio.to_thread.run_sync(
-            parse_input, data, rt.config.max_batch_lines, self._deployment_exists, set(API_ROUTES)
+            parse_input, data, rt.config.max_batch_lines, self._deployment_exists, set(self.routes)
         )
         job.model = parsed.model
         if parsed.errors:
@@ -209,7 +210,7 @@ class BatchRunner:
                 job.failed += 1
             else:
                 pending.append(line)
-        workers = [self._worker(job, pending, API_ROUTES) for _ in range(min(LINE_SLOTS, len(pending)))]
+        workers = [self._worker(job, pending) for _ in range(min(LINE_SLOTS, len(pending)))]
         await asyncio.gather(*workers)
         if job.status != "cancelling":
             job.move("finalizing")
@@ -219,7 +220,7 @@ class BatchRunner:
     def _deployment_exists(self, name: str) -> bool:
         return any(d.name == name for d in self.rt.registry.all())
 
-    async def _worker(self, job: BatchJob, pending: deque[BatchLine], routes: dict[str, Any]) -> None:
+    async def _worker(self, job: BatchJob, pending: deque[BatchLine]) -> None:
         if self._slots is None:
             self._slots = asyncio.Semaphore(LINE_SLOTS)
         while pending and job.status != "cancelling":
@@ -227,17 +228,17 @@ class BatchRunner:
             async with self._slots:
                 if job.status == "cancelling":
                     return
-                await self._serve_line(job, line, routes)
+                await self._serve_line(job, line)
             await asyncio.sleep(0)  # let other requests in between lines
 
-    async def _serve_line(self, job: BatchJob, line: BatchLine, routes: dict[str, Any]) -> None:
+    async def _serve_line(self, job: BatchJob, line: BatchLine) -> None:
         assert line.body is not None and line.route is not None
         if line.body.get("stream") is True:
             status, body, request_id = 400, _no_stream_error(), new_request_id()
         else:
             for attempt in range(THROTTLE_RETRIES + 1):
                 status, body, headers, request_id = await serve(
-                    self.rt, line.route, routes[line.route], line.body, job.api_version, job.headers
+                    self.rt, line.route, self.routes[line.route], line.body, job.api_version, job.headers
                 )
                 if status != 429 or attempt == THROTTLE_RETRIES or job.status == "cancelling":
                     break

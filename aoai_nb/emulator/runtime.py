@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import anyio
 import anyio.to_thread
@@ -38,9 +38,6 @@ from aoai_nb.emulator.images import ImageStore
 from aoai_nb.emulator.payloads import Upload, read_json, read_multipart
 from aoai_nb.emulator.safety import ContentFilter, FilterTriggers, parse_filter_header
 from aoai_nb.emulator.wire import AzureError, dumps, invalid_request, simple_error
-
-if TYPE_CHECKING:
-    from aoai_nb.emulator.batch_jobs import BatchRunner
 
 log = logging.getLogger("aoai_nb.emulator")
 T = TypeVar("T")
@@ -140,9 +137,6 @@ class Runtime:
         self.filter = ContentFilter(self._engine_sets["default"].moderation, config.filter_heuristic)
         self.images = ImageStore(config.image_cache)
         self.files = FileStore(config.max_file_bytes, config.max_files_bytes, config.max_files)
-        from aoai_nb.emulator.batch_jobs import BatchRunner  # it imports this module
-
-        self.batches: BatchRunner = BatchRunner(self)
         self.stats = Stats()
         self.threads = anyio.CapacityLimiter(ENGINE_THREADS)
         self.scopes: set[anyio.CancelScope] = set()  # every request being served (cancelled at shutdown)

@@ -1,5 +1,6 @@
 """The Batch API: create, list (with pagination), retrieve and cancel, on /openai/v1/batches and the classic
-/openai/batches?api-version= forms (2024-07-01-preview and later). The jobs run in ``rt.batches``."""
+/openai/batches?api-version= forms (2024-07-01-preview and later). Each handler takes the emulator's
+``BatchRunner`` first (the app binds it), where the jobs run."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from starlette.responses import Response
 
 from aoai_nb.emulator import params as p
 from aoai_nb.emulator.batch_input import LINE_URLS, UNSUPPORTED_URLS
-from aoai_nb.emulator.batch_jobs import TEACHING_PREFIX
+from aoai_nb.emulator.batch_jobs import TEACHING_PREFIX, BatchRunner
 from aoai_nb.emulator.file_store import UPLOAD_PURPOSE
 from aoai_nb.emulator.payloads import read_json
 from aoai_nb.emulator.routes.files import (
@@ -91,7 +92,7 @@ def _endpoint(body: dict[str, Any]) -> str:
     return str(endpoint)
 
 
-async def create_batch(rt: Runtime, request: Request, v1: bool) -> Response:
+async def create_batch(runner: BatchRunner, rt: Runtime, request: Request, v1: bool) -> Response:
     api_version = _check(rt, request, v1)
     body = await read_json(request, rt.config.max_json_bytes)
     p.reject_unknown(body, CREATE_PARAMS)
@@ -111,7 +112,7 @@ async def create_batch(rt: Runtime, request: Request, v1: bool) -> Response:
             param="input_file_id",
         )
     teaching = {k: v for k, v in request.headers.items() if k.startswith(TEACHING_PREFIX)}
-    job = rt.batches.create(
+    job = runner.create(
         stored.data,
         {
             "endpoint": endpoint,
@@ -126,7 +127,7 @@ async def create_batch(rt: Runtime, request: Request, v1: bool) -> Response:
     return json_reply(job.as_object())
 
 
-async def list_batches(rt: Runtime, request: Request, v1: bool) -> Response:
+async def list_batches(runner: BatchRunner, rt: Runtime, request: Request, v1: bool) -> Response:
     _check(rt, request, v1)
     raw = request.query_params.get("limit", str(LIST_LIMIT_DEFAULT))
     if not raw.isdigit() or not 1 <= int(raw) <= LIST_LIMIT_MAX:
@@ -134,7 +135,7 @@ async def list_batches(rt: Runtime, request: Request, v1: bool) -> Response:
             f"Invalid value for 'limit': {raw!r}; use a whole number from 1 to {LIST_LIMIT_MAX}.",
             param="limit",
         )
-    jobs = list(reversed(rt.batches.all()))  # newest first
+    jobs = list(reversed(runner.all()))  # newest first
     shown, has_more = page(jobs, request, int(raw))
     return json_reply(
         {
@@ -147,11 +148,11 @@ async def list_batches(rt: Runtime, request: Request, v1: bool) -> Response:
     )
 
 
-async def retrieve_batch(rt: Runtime, request: Request, v1: bool) -> Response:
+async def retrieve_batch(runner: BatchRunner, rt: Runtime, request: Request, v1: bool) -> Response:
     _check(rt, request, v1)
-    return json_reply(rt.batches.get(request.path_params["batch_id"]).as_object())
+    return json_reply(runner.get(request.path_params["batch_id"]).as_object())
 
 
-async def cancel_batch(rt: Runtime, request: Request, v1: bool) -> Response:
+async def cancel_batch(runner: BatchRunner, rt: Runtime, request: Request, v1: bool) -> Response:
     _check(rt, request, v1)
-    return json_reply(rt.batches.cancel(request.path_params["batch_id"]).as_object())
+    return json_reply(runner.cancel(request.path_params["batch_id"]).as_object())
