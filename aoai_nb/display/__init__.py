@@ -133,6 +133,13 @@ def show(
 
         (tracker if tracker is not None else session_usage()).record(obj)
     show_object(shown, env=env, out=out)
+    from aoai_nb._headers import replayed_from
+
+    recording = replayed_from(obj)
+    if recording:
+        from aoai_nb.display._replay import ReplayNote
+
+        show_object(ReplayNote(recording), env=env, out=out)
     return None
 
 

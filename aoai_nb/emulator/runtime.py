@@ -22,10 +22,11 @@ from anyio.abc import TaskGroup
 from starlette.requests import Request
 from starlette.responses import Response
 
+from aoai_nb._headers import ENGINE_HEADER
 from aoai_nb.emulator import policy
 from aoai_nb.emulator.config import Deployment, EmulatorConfig
 from aoai_nb.emulator.engines import EngineKind, EngineSet, load_engine_set
-from aoai_nb.emulator.engines.base import EngineInputError, EngineUnavailable
+from aoai_nb.emulator.engines.base import Engine, EngineInputError, EngineUnavailable
 from aoai_nb.emulator.faults import (
     FaultInjector,
     RateLimiter,
@@ -94,9 +95,10 @@ def json_response(call: Call, obj: Any, status: int = 200) -> Response:
     return Response(dumps(obj), status, headers=call.headers, media_type="application/json")
 
 
-def is_instant(engine: object) -> bool:
+def is_instant(engine: Engine) -> bool:
     """Engines that declare ``instant = True`` answer in microseconds and never block: the HTTP layer calls
-    them on the event loop, since a worker-thread hop would cost more than their work."""
+    them on the event loop, since a worker-thread hop would cost more than their work. Only a literal True
+    counts, and an engine from outside that lacks the attribute is not instant."""
     return getattr(engine, "instant", False) is True
 
 
@@ -141,6 +143,7 @@ class Runtime:
         self.threads = anyio.CapacityLimiter(ENGINE_THREADS)
         self.scopes: set[anyio.CancelScope] = set()  # every request being served (cancelled at shutdown)
         self.in_flight = 0  # API requests being served
+        self.extra_status: dict[str, Callable[[], Any]] = {}  # e.g. recording: the record/replay layer's
 
     def cancel_in_flight(self) -> None:
         """Shutdown: end every request being served (the gateway closes their connections quietly)."""
@@ -161,11 +164,12 @@ class Runtime:
     def engine_names(self) -> dict[str, dict[str, str]]:
         return {kind: engines.names() for kind, engines in self._engine_sets.items()}
 
-    async def run(self, engine: object, func: Callable[..., T], *args: Any) -> T:
-        """Call ``func`` (work of ``engine``) in a worker thread - or directly when the engine is instant -
-        turning engine exceptions into Azure errors. A cancelled request stops waiting for the thread."""
+    async def run(self, engine: Engine | None, func: Callable[..., T], *args: Any) -> T:
+        """Call ``func`` (work of ``engine``; None: other work, such as encoding) in a worker thread - or
+        directly when the engine is instant - turning engine exceptions into Azure errors. A cancelled request
+        stops waiting for the thread."""
         with azure_engine_errors():
-            if is_instant(engine):
+            if engine is not None and is_instant(engine):
                 return func(*args)
             return await anyio.to_thread.run_sync(func, *args, limiter=self.threads, abandon_on_cancel=True)
 
@@ -213,7 +217,7 @@ class Runtime:
             parse_filter_header(headers),
             self.config.first_token_ms + header_latency_ms(headers),
         )
-        call.headers["x-aoai-nb-engine"] = call.engine_name()
+        call.headers[ENGINE_HEADER] = call.engine_name()
         await self._inject_fault(call)
         return call
 

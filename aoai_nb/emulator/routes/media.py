@@ -9,12 +9,18 @@ from typing import Any
 from starlette.responses import PlainTextResponse, Response
 
 from aoai_nb.emulator import params as p
-from aoai_nb.emulator.engines.base import ImageRequest, SpeechRequest, Transcript, TranscriptionRequest
+from aoai_nb.emulator.engines.base import (
+    VOICES,
+    ImageRequest,
+    SpeechRequest,
+    Transcript,
+    TranscriptionRequest,
+)
 from aoai_nb.emulator.images import IMAGE_PATH
 from aoai_nb.emulator.runtime import Call, Runtime, json_response
 from aoai_nb.emulator.wire import (
-    AzureError,
     image_filter_results,
+    image_output_filtered_error,
     image_prompt_filter_results,
     image_prompt_filtered_error,
     invalid_request,
@@ -24,7 +30,6 @@ IMAGE_PARAMS = {"model", "prompt", "n", "size", "quality", "style", "response_fo
 SIZES = {"1024x1024": (1024, 1024), "1792x1024": (1792, 1024), "1024x1792": (1024, 1792)}
 AUDIO_FORMATS = ("json", "text", "srt", "verbose_json", "vtt")
 SPEECH_FORMATS = ("mp3", "opus", "aac", "flac", "wav", "pcm")
-VOICES = ("alloy", "ash", "ballad", "coral", "echo", "fable", "nova", "onyx", "sage", "shimmer", "verse")
 
 
 async def images(rt: Runtime, call: Call) -> Response:
@@ -52,17 +57,7 @@ async def images(rt: Runtime, call: Call) -> Response:
     if annotation.filtered:
         raise image_prompt_filtered_error(annotation)
     if call.triggers.output.filtered:
-        raise AzureError(
-            400,
-            {
-                "error": {
-                    "code": "contentFilter",
-                    "message": "Your generated image was filtered as a result of our safety system.",
-                    "param": "prompt",
-                    "type": "invalid_request_error",
-                }
-            },
-        )
+        raise image_output_filtered_error()
     await rt.before_output(call)
     width, height = SIZES[size]
     request = ImageRequest(prompt=prompt, width=width, height=height, quality=quality, style=style)

@@ -8,7 +8,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from aoai_nb import __version__
+from aoai_nb._version import __version__
 from aoai_nb.emulator import policy
 from aoai_nb.emulator.config import (
     CONTROL_RANGES,
@@ -136,6 +136,7 @@ def status(rt: Runtime) -> dict[str, Any]:
             "images_cached": len(rt.images),
         },
         "requests": {**rt.stats.as_dict(), "in_flight": rt.in_flight},
+        **{name: describe() for name, describe in rt.extra_status.items()},
     }
 
 
