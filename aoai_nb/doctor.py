@@ -4,7 +4,7 @@
 prints it and exits non-zero when a check fails. Each deployment gets the cheapest call that proves it answers:
 one token of chat or completion, one embedding, a short speech clip, half a second of silence to transcribe, and
 for images a request with an invalid size (a 400 from the deployment proves it exists; nothing is generated or
-billed).
+billed). A last row says whether the target serves the Responses API (a 16-token create on the chat deployment).
 """
 
 from __future__ import annotations
@@ -176,6 +176,7 @@ def _check_service(report: DoctorReport, s: Settings, quick: Any, capabilities: 
     report.checks.append(Check("endpoint reachable", True, "listed models"))
     report.checks.append(Check("auth", True, f"{mode} accepted"))
     report.checks.append(Check("api-version accepted", True, s.api_version))
+    capabilities = tuple(capabilities)
     for capability in capabilities:
         name = s.deployments.for_capability(capability)
         label = f"{capability} deployment '{name}'"
@@ -183,3 +184,28 @@ def _check_service(report: DoctorReport, s: Settings, quick: Any, capabilities: 
             report.checks.append(Check(label, True, _probe(quick, capability, name)))
         except Exception as exc:
             report.checks.append(_failure(label, exc))
+    if "chat" in capabilities:
+        report.checks.append(_responses_check(quick, s))
+
+
+def _responses_check(quick: Any, s: Settings) -> Check:
+    """Whether the target serves the Responses API: one 16-token create on the chat deployment, not stored.
+    A 404 is a skip, not a failure: classic routes serve Responses only from api-version 2025-03-01-preview."""
+    import openai
+
+    label = "Responses API"
+    name = s.deployments.chat
+    try:
+        quick.responses.create(model=name, input="ping", max_output_tokens=16, store=False)
+    except openai.NotFoundError as exc:
+        if exc.code == "DeploymentNotFound":
+            return _failure(label, exc)
+        where = "/openai/v1/" if s.flavour == "v1" else f"/openai/responses?api-version={s.api_version}"
+        fix = (
+            "use the v1 flavour (AOAI_NB_FLAVOUR=v1, or make_client(flavour='v1', api_version='v1')) or "
+            "api-version 2025-03-01-preview or later; check the model is one the Responses API offers"
+        )
+        return Check(label, None, f"not served at {where} for '{name}'", fix)
+    except Exception as exc:
+        return _failure(label, exc)
+    return Check(label, True, f"'{name}' answered a 16-token create (not stored)")

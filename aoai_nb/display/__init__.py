@@ -61,6 +61,10 @@ def view(obj: Any) -> View:
 
     data = as_dict(obj)
     kind = data.get("object")
+    if kind == "response":
+        from aoai_nb.display._responses import ResponseView
+
+        return ResponseView.from_response(obj)
     if kind == "batch":
         from aoai_nb.display._batch import BatchView
 

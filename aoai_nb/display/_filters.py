@@ -9,7 +9,8 @@ Shapes understood (see ``azure-openai-wire.md`` §5-7):
 - an error: the 400 wire body (``innererror.content_filter_result``), the spec body
   (``inner_error.content_filter_results``), the images ``content_policy_violation``; as an ``openai`` exception or
   a dict, with or without the outer ``{"error": ...}``;
-- an images response: per item ``content_filter_results`` and ``prompt_filter_results``.
+- an images response: per item ``content_filter_results`` and ``prompt_filter_results``;
+- a Responses API result: Azure's ``content_filters`` list and ``incomplete_details.reason``.
 
 Parsing is pure; rendering is pure string building; nothing here touches IPython.
 """
@@ -124,7 +125,7 @@ class FilterReport(View):
     results: tuple[FilterResult, ...] = ()
     prompt_blocked: bool = False
     output_cut: bool = False
-    source: str = "completion"  # completion | chunk | stream | error | images
+    source: str = "completion"  # completion | chunk | stream | error | images | response
     code: str | None = None  # error code when the request was refused (content_filter, ...)
     message: str = ""  # the service's message when the request was refused
     revised_prompt: str | None = None
@@ -197,6 +198,26 @@ class FilterReport(View):
         )
 
     @classmethod
+    def from_response(cls, response: Any) -> FilterReport:
+        """A Responses API result: Azure's ``content_filters`` list (one entry per source, ``prompt`` or
+        ``completion``) and ``incomplete_details.reason == "content_filter"`` (the output was cut)."""
+        data = as_dict(response)
+        rows: list[FilterResult] = []
+        blocked = cut = False
+        for entry in data.get("content_filters") or []:
+            if not isinstance(entry, Mapping):
+                continue
+            scope = "prompt" if entry.get("source_type") == "prompt" else "output"
+            rows += parse_results(entry.get("content_filter_results"), scope, 0)
+            blocked |= scope == "prompt" and bool(entry.get("blocked"))
+            cut |= scope == "output" and bool(entry.get("blocked"))
+        incomplete = data.get("incomplete_details")
+        cut |= isinstance(incomplete, Mapping) and incomplete.get("reason") == "content_filter"
+        blocked |= any(r.filtered for r in rows if r.scope == "prompt")
+        cut |= any(r.filtered for r in rows if r.scope == "output")
+        return cls(_merged(rows), prompt_blocked=blocked, output_cut=cut, source="response")
+
+    @classmethod
     def from_images(cls, response: Any) -> FilterReport:
         """An images response: per image ``content_filter_results`` and ``prompt_filter_results`` (an object)."""
         rows: list[FilterResult] = []
@@ -217,6 +238,8 @@ class FilterReport(View):
         if isinstance(obj, BaseException):
             return cls.from_error(obj)
         data = as_dict(obj)
+        if data.get("object") == "response":  # before errors: a Response always has an "error" key
+            return cls.from_response(data)
         if "error" in data or "innererror" in data or "inner_error" in data:
             return cls.from_error(data)
         if data.get("object") == "chat.completion.chunk" or data.get("choices") == []:

@@ -1,4 +1,5 @@
-"""One streaming object, live and replayable: ``StreamResult`` wraps a chat or legacy-completion stream.
+"""One streaming object, live and replayable: ``StreamResult`` wraps a chat, legacy-completion or Responses
+API stream (Responses events are folded by ``_responses_live``).
 
 Iterating yields choice 0's text deltas as they arrive while one output updates in place (a notebook
 ``display_id``; plain printing elsewhere); iterating again replays them. When the stream ends, ``.text``,
@@ -17,6 +18,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from aoai_nb.display import _html as h
+from aoai_nb.display import _responses_live
 from aoai_nb.display._base import View
 from aoai_nb.display._env import Environment, NullSink, Sink, default_sink
 from aoai_nb.display._filters import FilterReport, as_dict
@@ -50,7 +52,8 @@ class StreamResult(View):
         self._texts: dict[int, str] = {}
         self._tool_calls: dict[tuple[int, int], dict[str, str]] = {}
         self._filter = FilterReport(source="stream")  # merged as chunks arrive
-        self.finish_reasons: dict[int, str] = {}
+        self.finish_reasons: dict[int, str] = {}  # Responses streams: the final status
+        self.reasoning_summary = ""  # Responses streams of reasoning models
         self.usage: Any = None
         self.id = ""
         self.model = ""
@@ -193,7 +196,8 @@ class StreamResult(View):
         self.ended_at = self._clock()
         self.done = self.error is None and not self.aborted
         if self.done and self.usage is not None:
-            self._tracker.record(self, kind="stream" if self.kind == "chat" else "completion stream")
+            kinds = {"chat": "stream", "responses": "responses stream"}
+            self._tracker.record(self, kind=kinds.get(self.kind, "completion stream"))
         self._sink.finish(self)
         return self.done
 
@@ -201,6 +205,10 @@ class StreamResult(View):
         """Fold one chunk in; return choice 0's new text (may be empty)."""
         data = as_dict(chunk)
         self.chunks += 1
+        if _responses_live.is_response_event(data):
+            text = _responses_live.fold(self, data, chunk)
+            self._texts[0] = self._texts.get(0, "") + text
+            return self._took(text)
         self.id = self.id or str(data.get("id") or "")
         self.model = self.model or str(data.get("model") or "")
         self.request_id = self.request_id or getattr(chunk, "_request_id", None)
@@ -224,6 +232,10 @@ class StreamResult(View):
                 self._texts[index] = self._texts.get(index, "") + piece
                 if index == 0:
                     new_text += piece
+        return self._took(new_text)
+
+    def _took(self, new_text: str) -> str:
+        """Time, record and show choice 0's new text."""
         if new_text:
             now = self._clock()
             self.first_token_at = self.first_token_at if self.first_token_at is not None else now
@@ -254,7 +266,8 @@ class StreamResult(View):
             return "stopped early by the consumer"
         if not self.done:
             return "streaming…" if self.started_at is not None else "not started"
-        return f"finish_reason={self.finish_reason}"
+        label = "status" if self.kind == "responses" else "finish_reason"
+        return f"{label}={self.finish_reason}"
 
     def footer_text(self, *, with_filters: bool = True) -> str:
         parts = [self._state()]
@@ -276,10 +289,14 @@ class StreamResult(View):
 
     def to_text(self) -> str:
         calls = [f"tool call: {c['name']}({c['arguments']})" for c in self.tool_calls]
-        return "\n".join([self.text, *calls, "", self.footer_text()]).lstrip("\n")
+        summary = [f"reasoning summary: {self.reasoning_summary}"] if self.reasoning_summary else []
+        return "\n".join([*summary, self.text, *calls, "", self.footer_text()]).lstrip("\n")
 
     def to_html(self) -> str:
-        parts: list[str] = [h.markdown_html(self.text) if self.kind == "chat" else h.pre(self.text)]
+        parts: list[str] = []
+        if self.reasoning_summary:
+            parts.append(h.line(h.badge("reasoning summary"), h.esc(self.reasoning_summary), muted=True))
+        parts.append(h.markdown_html(self.text) if self.kind != "completion" else h.pre(self.text))
         parts += [h.pre(f"tool call: {c['name']}({c['arguments']})") for c in self.tool_calls]
         report = self.filter_report
         if report.results or not report.passed:

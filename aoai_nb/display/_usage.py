@@ -55,8 +55,14 @@ def describe_usage(usage: Any) -> str:
     if data.get("completion_tokens", data.get("output_tokens")) is None:  # embeddings: input tokens only
         return f"{counts[0]} prompt tokens"
     text = f"{counts[0]} prompt + {counts[1]} completion = {counts[2]} tokens"
-    cached = getattr(getattr(usage, "prompt_tokens_details", None), "cached_tokens", None)
-    reasoning = getattr(getattr(usage, "completion_tokens_details", None), "reasoning_tokens", None)
+    prompt_details = getattr(usage, "prompt_tokens_details", None) or getattr(
+        usage, "input_tokens_details", None
+    )
+    output_details = getattr(usage, "completion_tokens_details", None) or getattr(
+        usage, "output_tokens_details", None
+    )  # chat's names, then the Responses API's
+    cached = getattr(prompt_details, "cached_tokens", None)
+    reasoning = getattr(output_details, "reasoning_tokens", None)
     extras = [f"{cached} cached" if cached else "", f"{reasoning} reasoning" if reasoning else ""]
     extras = [e for e in extras if e]
     return text + (f" ({', '.join(extras)})" if extras else "")
@@ -216,6 +222,7 @@ def _kind(object_name: str) -> str:
         "text_completion": "completion",
         "list": "embeddings",
         "chat.completion.chunk": "stream",
+        "response": "responses",
     }.get(object_name, object_name or "call")
 
 

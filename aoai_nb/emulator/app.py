@@ -29,6 +29,7 @@ from aoai_nb.emulator.routes import embeddings as routes_embeddings
 from aoai_nb.emulator.routes import files as routes_files
 from aoai_nb.emulator.routes import media as routes_media
 from aoai_nb.emulator.routes import meta as routes_meta
+from aoai_nb.emulator.routes import responses as routes_responses
 from aoai_nb.emulator.routes import text as routes_text
 from aoai_nb.emulator.runtime import Call, Disconnect, Runtime
 from aoai_nb.emulator.wire import (
@@ -126,8 +127,8 @@ async def _on_bug(request: Request, exc: Exception) -> Response:
 
 def _files_and_batches(rt: Runtime) -> list[Route]:
     """/openai/files... and /openai/batches... in both flavours (classic: ?api-version=); the batches' lines
-    run through API_ROUTES."""
-    runner = BatchRunner(rt, API_ROUTES)
+    run through API_ROUTES and the Responses API's create."""
+    runner = BatchRunner(rt, {**API_ROUTES, routes_responses.ROUTE: routes_responses.create})
     routes = []
     for prefix, v1 in (("/openai", False), ("/openai/v1", True)):
         for path, methods, handler in (
@@ -157,6 +158,7 @@ def create_app(rt: Runtime) -> ASGIApp:
         routes.append(
             Route(f"{prefix}/models/{{model}}", _meta(rt, routes_meta.get_model, v1), methods=["GET"])
         )
+    routes += routes_responses.routes(rt, _api)
     routes += _files_and_batches(rt)
     routes += [
         Route("/aoai-nb/status", _meta(rt, routes_meta.get_status), methods=["GET"]),

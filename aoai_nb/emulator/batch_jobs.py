@@ -236,9 +236,11 @@ class BatchRunner:
         if line.body.get("stream") is True:
             status, body, request_id = 400, _no_stream_error(), new_request_id()
         else:
+            # Responses lines run on the v1 route: the classic dated versions before the previews lack it
+            api_version = None if line.route == "responses" else job.api_version
             for attempt in range(THROTTLE_RETRIES + 1):
                 status, body, headers, request_id = await serve(
-                    self.rt, line.route, self.routes[line.route], line.body, job.api_version, job.headers
+                    self.rt, line.route, self.routes[line.route], line.body, api_version, job.headers
                 )
                 if status != 429 or attempt == THROTTLE_RETRIES or job.status == "cancelling":
                     break

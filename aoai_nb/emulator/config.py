@@ -40,6 +40,7 @@ LIMIT_KEYS = (
     "max_json_bytes",
     "max_audio_bytes",
     "image_cache",
+    "stored_responses",
     "max_file_bytes",
     "max_files_bytes",
     "max_files",
@@ -85,6 +86,7 @@ class EmulatorConfig:
     max_json_bytes: int = 8 * 1024 * 1024
     max_audio_bytes: int = 25 * 1024 * 1024
     image_cache: int = 64
+    stored_responses: int = 1000
     max_file_bytes: int = 64 * 1024 * 1024  # one uploaded file (Azure: 200 MB for batch input)
     max_files_bytes: int = 256 * 1024 * 1024  # every uploaded file together
     max_files: int = 500  # uploaded files kept (Azure: 500 input files without expiry)

@@ -59,6 +59,7 @@ OPERATION_NAMES: dict[str, str] = {
     "audio/transcriptions": "transcription",
     "audio/translations": "translation",
     "audio/speech": "speech",
+    "responses": "responses",
 }
 QUOTA_OPERATIONS: dict[str, str] = {
     "chat/completions": "ChatCompletions_Create",
@@ -68,6 +69,7 @@ QUOTA_OPERATIONS: dict[str, str] = {
     "audio/transcriptions": "Transcriptions_Create",
     "audio/translations": "Translations_Create",
     "audio/speech": "Speech_Create",
+    "responses": "Responses_Create",
 }
 ROUTE_CAPABILITY: dict[str, Capability] = {
     "chat/completions": "chat",
@@ -77,6 +79,7 @@ ROUTE_CAPABILITY: dict[str, Capability] = {
     "audio/transcriptions": "transcription",
     "audio/translations": "transcription",
     "audio/speech": "speech",
+    "responses": "chat",
 }
 
 

@@ -37,6 +37,7 @@ from aoai_nb.emulator.faults import (
 from aoai_nb.emulator.file_store import FileStore
 from aoai_nb.emulator.images import ImageStore
 from aoai_nb.emulator.payloads import Upload, read_json, read_multipart
+from aoai_nb.emulator.responses_store import ResponseStore
 from aoai_nb.emulator.safety import ContentFilter, FilterTriggers, parse_filter_header
 from aoai_nb.emulator.wire import AzureError, dumps, invalid_request, simple_error
 
@@ -138,6 +139,7 @@ class Runtime:
         self.limiter = RateLimiter()
         self.filter = ContentFilter(self._engine_sets["default"].moderation, config.filter_heuristic)
         self.images = ImageStore(config.image_cache)
+        self.responses = ResponseStore(config.stored_responses)  # the Responses API's stored responses
         self.files = FileStore(config.max_file_bytes, config.max_files_bytes, config.max_files)
         self.stats = Stats()
         self.threads = anyio.CapacityLimiter(ENGINE_THREADS)
@@ -187,7 +189,12 @@ class Runtime:
             api_version = policy.classic_api_version(query)
             policy.check_auth(headers, self.api_key, self.auth)
             policy.check_classic_api_version(api_version)
-        deployment = None if v1 else self.registry.for_route(request.path_params["deployment"], route)
+        path_deployment = request.path_params.get(
+            "deployment"
+        )  # classic /openai/responses: model in the body
+        deployment = (
+            None if v1 or path_deployment is None else self.registry.for_route(path_deployment, route)
+        )
         upload = None
         if route in MULTIPART_ROUTES:
             body, upload = await read_multipart(request, self.config.max_audio_bytes)

@@ -11,7 +11,6 @@ import openai
 import pytest
 
 from aoai_nb.emulator import EmulatorConfig
-from aoai_nb.emulator.app import API_ROUTES
 
 from .helpers import CHAT, chat_line, jsonl, records, run, upload, wait
 
@@ -122,12 +121,7 @@ def _failed(client: openai.OpenAI, data: bytes, **create: Any) -> list[dict[str,
         (jsonl([chat_line("a", model="no-such-deployment")]), "model_not_found", 1),
         (b"\xef\xbb\xbf" + jsonl([chat_line("a")]), "model_not_found", None),
         (b"not json at all\n", "model_not_found", None),
-        # a second API in one file: url_mismatch once the emulator serves /v1/responses, until then refused
-        (
-            jsonl([chat_line("a"), {**chat_line("b"), "url": "/v1/responses"}]),
-            "url_mismatch" if "responses" in API_ROUTES else "invalid_request",
-            2,
-        ),
+        (jsonl([chat_line("a"), {**chat_line("b"), "url": "/v1/responses"}]), "url_mismatch", 2),
         (jsonl([{**chat_line("a"), "url": "/v1/embeddings"}]), "invalid_request", 1),
     ],
 )
@@ -291,3 +285,29 @@ def test_output_expires_after_applies_to_result_files(v1: openai.OpenAI) -> None
     output = v1.files.retrieve(done.output_file_id or "")
     assert output.expires_at == output.created_at + 1_209_600
     assert json.loads(v1.files.content(done.output_file_id or "").text)["custom_id"] == "a"
+
+
+def test_responses_lines_run_through_the_responses_route(batch_client: openai.OpenAI) -> None:
+    lines = [
+        {
+            "custom_id": f"r-{i}",
+            "method": "POST",
+            "url": "/v1/responses",
+            "body": {"model": CHAT, "input": f"Name a colour, number {i}.", "max_output_tokens": 300},
+        }
+        for i in range(3)
+    ]
+    file_id = upload(batch_client, jsonl(lines))
+    batch = batch_client.batches.create(
+        input_file_id=file_id, endpoint="/v1/responses", completion_window="24h"
+    )
+    done = wait(batch_client, batch.id)
+    assert done.status == "completed" and done.request_counts is not None
+    assert done.request_counts.model_dump() == {"total": 3, "completed": 3, "failed": 0}
+    output = records(batch_client, done.output_file_id)
+    assert sorted(r["custom_id"] for r in output) == ["r-0", "r-1", "r-2"]
+    for record in output:
+        body = record["response"]["body"]
+        assert body["object"] == "response" and body["status"] == "completed"
+        assert body["output"][0]["content"][0]["text"]
+        assert body["usage"]["input_tokens"] > 0

@@ -25,6 +25,7 @@ EXPECTED = [
     "08_legacy_completions",
     "09_errors_retries_request_ids",
     "10_content_filtering",
+    "12_responses_api",
     "13_batch",
     "14_function_calling_and_structured_outputs",
 ]
