@@ -233,8 +233,9 @@ class BatchRunner:
 
     async def _serve_line(self, job: BatchJob, line: BatchLine) -> None:
         assert line.body is not None and line.route is not None
-        if line.body.get("stream") is True:
-            status, body, request_id = 400, _no_stream_error(), new_request_id()
+        unbatchable = next((key for key in ("stream", "background") if line.body.get(key) is True), None)
+        if unbatchable is not None:
+            status, body, request_id = 400, _not_in_batch(unbatchable), new_request_id()
         else:
             # Responses lines run on the v1 route: the classic dated versions before the previews lack it
             api_version = None if line.route == "responses" else job.api_version
@@ -269,7 +270,8 @@ class BatchRunner:
         job.move("cancelled" if job.status == "cancelling" else "completed")
 
 
-def _no_stream_error() -> dict[str, Any]:
+def _not_in_batch(param: str) -> dict[str, Any]:
+    """The error body for a line asking for a stream or a background response: a batch line is answered once."""
     return invalid_request(
-        "stream is not supported in a batch request; remove 'stream' from the line's body.", param="stream"
+        f"{param} is not supported in a batch request; remove '{param}' from the line's body.", param=param
     ).body

@@ -297,13 +297,16 @@ def test_responses_lines_run_through_the_responses_route(batch_client: openai.Op
         }
         for i in range(3)
     ]
+    lines.append({**lines[0], "custom_id": "bg", "body": {**lines[0]["body"], "background": True}})
     file_id = upload(batch_client, jsonl(lines))
     batch = batch_client.batches.create(
         input_file_id=file_id, endpoint="/v1/responses", completion_window="24h"
     )
     done = wait(batch_client, batch.id)
     assert done.status == "completed" and done.request_counts is not None
-    assert done.request_counts.model_dump() == {"total": 3, "completed": 3, "failed": 0}
+    assert done.request_counts.model_dump() == {"total": 4, "completed": 3, "failed": 1}
+    (refused,) = records(batch_client, done.error_file_id)
+    assert refused["custom_id"] == "bg" and refused["response"]["body"]["error"]["param"] == "background"
     output = records(batch_client, done.output_file_id)
     assert sorted(r["custom_id"] for r in output) == ["r-0", "r-1", "r-2"]
     for record in output:
