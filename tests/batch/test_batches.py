@@ -314,3 +314,20 @@ def test_responses_lines_run_through_the_responses_route(batch_client: openai.Op
         assert body["object"] == "response" and body["status"] == "completed"
         assert body["output"][0]["content"][0]["text"]
         assert body["usage"]["input_tokens"] > 0
+
+
+def test_direct_requests_are_served_while_a_batch_runs(v1: openai.OpenAI) -> None:
+    lines = [chat_line(f"slow-{i}") for i in range(24)]
+    batch = v1.batches.create(
+        input_file_id=upload(v1, jsonl(lines)),
+        endpoint="/v1/chat/completions",
+        completion_window="24h",
+        extra_headers={"x-aoai-nb-latency-ms": "600"},  # three rounds of eight lines: 1.8 s at least
+    )
+    reply = v1.chat.completions.create(model=CHAT, messages=[{"role": "user", "content": "Meanwhile?"}])
+    assert reply.choices[0].message.content
+    assert v1.batches.retrieve(batch.id).status in (
+        "validating",
+        "in_progress",
+    )  # answered before the batch ended
+    assert wait(v1, batch.id).status == "completed"
