@@ -1,8 +1,10 @@
-"""Which Responses parameters a deployment's model takes: reasoning models refuse sampling settings, other
-models refuse ``reasoning``. One function, ``check_model_rules``, so the model catalog's rules can take over.
+"""Which Responses parameters a deployment's model takes, from the model catalog (``aoai_nb.models``) and the
+shared rules module (``model_rules``): reasoning models refuse sampling settings, other models refuse
+``reasoning``, and a model the Responses API does not offer refuses the operation.
 
-Wording from captures of Azure (docs: shared azure-openai-2026.md §2.1, §2.5): on ``/responses`` a reasoning
-model answers ``Unsupported parameter: 'temperature' is not supported with this model.`` with ``code: null``.
+Wording from captures of Azure (shared azure-openai-2026.md §2.1, §2.5): on ``/responses`` a reasoning model
+answers ``Unsupported parameter: 'temperature' is not supported with this model.`` with ``code: null``
+(chat's ``unsupported_value`` form differs).
 """
 
 from __future__ import annotations
@@ -10,50 +12,48 @@ from __future__ import annotations
 from typing import Any
 
 from aoai_nb.emulator.config import Deployment
-from aoai_nb.emulator.wire import invalid_request
+from aoai_nb.emulator.model_rules import check_reasoning_effort, unsupported_parameter
+from aoai_nb.emulator.wire import invalid_request, operation_not_supported
 
-REASONING_PREFIXES = ("o1", "o3", "o4", "gpt-5", "codex")
-EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh")
 SUMMARIES = ("auto", "concise", "detailed")
 SAMPLING = ("temperature", "top_p")
 
 
 def is_reasoning(deployment: Deployment) -> bool:
-    """Whether the deployment's model is a reasoning model (o-series, gpt-5 family, codex)."""
-    model = deployment.model.lower()
-    return model.startswith(REASONING_PREFIXES) and "gpt-5-chat" not in model
-
-
-def _unsupported(param: str, code: str | None) -> Exception:
-    return invalid_request(
-        f"Unsupported parameter: '{param}' is not supported with this model.", param=param, code=code
-    )
+    """Whether the deployment's model is a reasoning model (the catalog's family)."""
+    return deployment.info.is_reasoning
 
 
 def check_model_rules(deployment: Deployment, body: dict[str, Any]) -> dict[str, Any] | None:
     """Raise the 400 for a parameter the model refuses; return the ``reasoning`` object to echo (None for a
     model that does not reason)."""
+    info = deployment.info
+    if not info.has("responses"):
+        raise operation_not_supported("responses", deployment.model)
     reasoning = body.get("reasoning")
     if reasoning is not None and not isinstance(reasoning, dict):
         raise invalid_request(
             "Invalid type for 'reasoning': expected an object with 'effort' and 'summary'.", param="reasoning"
         )
-    if not is_reasoning(deployment):
+    reasoning = reasoning or {}
+    if not info.is_reasoning:
         for key in ("effort", "summary", "generate_summary"):
-            if reasoning and reasoning.get(key) is not None:
-                raise _unsupported(f"reasoning.{key}", "unsupported_parameter")
+            if reasoning.get(key) is not None:
+                raise unsupported_parameter(f"reasoning.{key}")
         return None
     for key in SAMPLING:
         if body.get(key) is not None:
-            raise _unsupported(key, None)
-    reasoning = reasoning or {}
-    effort = reasoning.get("effort") or "medium"
-    summary = reasoning.get("summary") or reasoning.get("generate_summary")
-    for key, value, allowed in (("effort", effort, EFFORTS), ("summary", summary, SUMMARIES)):
-        if value is not None and value not in allowed:
             raise invalid_request(
-                f"Invalid value: '{value}'. Supported values are: {', '.join(repr(a) for a in allowed)}.",
-                param=f"reasoning.{key}",
-                code="invalid_value",
+                f"Unsupported parameter: '{key}' is not supported with this model.", param=key, code=None
             )
+    if body.get("top_logprobs") is not None and "top_logprobs" in info.rejected_params:
+        raise unsupported_parameter("top_logprobs")
+    effort = check_reasoning_effort(info, reasoning.get("effort"), param="reasoning.effort")
+    summary = reasoning.get("summary") or reasoning.get("generate_summary")
+    if summary is not None and summary not in SUMMARIES:
+        raise invalid_request(
+            f"Invalid value: '{summary}'. Supported values are: 'auto', 'concise', and 'detailed'.",
+            param="reasoning.summary",
+            code="invalid_value",
+        )
     return {"effort": effort, "generate_summary": None, "summary": summary}

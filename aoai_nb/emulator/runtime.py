@@ -35,7 +35,9 @@ from aoai_nb.emulator.faults import (
     injected_error,
 )
 from aoai_nb.emulator.file_store import FileStore
+from aoai_nb.emulator.image_form import read_image_form
 from aoai_nb.emulator.images import ImageStore
+from aoai_nb.emulator.lifecycle import lifecycle_headers
 from aoai_nb.emulator.payloads import Upload, read_json, read_multipart
 from aoai_nb.emulator.responses_store import ResponseStore
 from aoai_nb.emulator.safety import ContentFilter, FilterTriggers, parse_filter_header
@@ -87,6 +89,8 @@ class Call:
     triggers: FilterTriggers
     first_token_ms: float
     headers: dict[str, str] = field(default_factory=dict)
+    images: tuple[Upload, ...] = ()  # images/edits: the input pictures, in order
+    mask: Upload | None = None  # images/edits: the optional mask
 
     def engine_name(self) -> str:
         return str(getattr(self.engines, CAPABILITY_ENGINE[self.deployment.capability]).name)
@@ -196,8 +200,12 @@ class Runtime:
             None if v1 or path_deployment is None else self.registry.for_route(path_deployment, route)
         )
         upload = None
+        images: list[Upload] = []
+        mask = None
         if route in MULTIPART_ROUTES:
             body, upload = await read_multipart(request, self.config.max_audio_bytes)
+        elif route == "images/edits":
+            body, images, mask = await read_image_form(request, self.config.max_audio_bytes)
         else:
             body = await read_json(request, self.config.max_json_bytes, allow_form=route == "audio/speech")
         if deployment is None:
@@ -211,6 +219,7 @@ class Runtime:
                 )
             deployment = self.registry.for_route(model, route)
         self.stats.by_deployment[deployment.name] += 1
+        lifecycle = lifecycle_headers(self.config, deployment)  # the 410 of a retired model, when configured
         engines = self.engines_for(deployment)
         call = Call(
             request,
@@ -224,7 +233,9 @@ class Runtime:
             parse_filter_header(headers),
             self.config.first_token_ms + header_latency_ms(headers),
         )
+        call.images, call.mask = tuple(images), mask
         call.headers[ENGINE_HEADER] = call.engine_name()
+        call.headers.update(lifecycle)
         await self._inject_fault(call)
         return call
 

@@ -11,7 +11,7 @@ from aoai_nb import FilterReport, show, stream, view
 from aoai_nb.display._live import StreamResult
 from aoai_nb.display._responses import ResponseView
 from aoai_nb.display._usage import UsageTracker
-from tests.responses.conftest import MODEL, client_for, config_with
+from tests.responses.conftest import MODEL
 from tests.responses.test_gateway import REASONER
 
 TOOLS = [
@@ -71,10 +71,8 @@ def test_view_of_function_calls(v1: openai.OpenAI) -> None:
     assert "<code>get_weather</code>" in shown.to_html()
 
 
-def test_view_of_a_reasoning_summary(make_emulator: Any) -> None:
-    emu = make_emulator(config=config_with(REASONER))
-    with client_for(emu) as client:
-        response = client.responses.create(model="o4-mini", input="Think", reasoning={"summary": "auto"})
+def test_view_of_a_reasoning_summary(v1: openai.OpenAI) -> None:
+    response = v1.responses.create(model=REASONER, input="Think", reasoning={"summary": "auto"})
     shown = view(response)
     assert isinstance(shown, ResponseView) and shown.reasoning_summary.startswith("[emulator placeholder]")
     assert "reasoning summary: [emulator placeholder]" in shown.to_text()

@@ -18,7 +18,7 @@ from tests.responses.conftest import MODEL, client_for, config_with
 
 BLOCK = {"x-aoai-nb-filter": "prompt:violence=high"}
 CUT = {"x-aoai-nb-filter": "output:hate=high"}
-REASONER = Deployment(name="o4-mini", capability="chat", model="o4-mini")
+REASONER = "gpt-5-mini"  # a reasoning deployment of the built-in configuration
 
 
 def test_blocked_prompt_is_the_wire_400(raw: httpx2.Client) -> None:
@@ -90,34 +90,32 @@ def test_rate_limit_counts_responses(make_emulator: Any) -> None:
         assert err.value.response.headers["retry-after-ms"]
 
 
-def test_reasoning_model_rules_and_summary(make_emulator: Any) -> None:
-    emu = make_emulator(config=config_with(REASONER))
-    with client_for(emu) as client:
-        with pytest.raises(openai.BadRequestError) as err:
-            client.responses.create(model="o4-mini", input="x", temperature=0.5)
-        assert err.value.body == {
-            "message": "Unsupported parameter: 'temperature' is not supported with this model.",
-            "type": "invalid_request_error",
-            "param": "temperature",
-            "code": None,
-        }
-        response = client.responses.create(
-            model="o4-mini", input="Think", reasoning={"effort": "low", "summary": "auto"}
-        )
-        assert [item.type for item in response.output] == ["reasoning", "message"]
-        summary = response.output[0].summary[0].text  # type: ignore[union-attr]
-        assert summary.startswith("[emulator placeholder]")
-        assert response.reasoning is not None and response.reasoning.effort == "low"
-        assert response.temperature is None and response.top_p is None
-        events = list(
-            client.responses.create(
-                model="o4-mini", input="Think", reasoning={"summary": "auto"}, stream=True
-            )
-        )
-        deltas = "".join(e.delta for e in events if e.type == "response.reasoning_summary_text.delta")
-        assert deltas == events[-1].response.output[0].summary[0].text  # type: ignore[union-attr]
-        with pytest.raises(openai.BadRequestError):
-            client.responses.create(model="o4-mini", input="x", reasoning={"effort": "extreme"})
+def test_reasoning_model_rules_and_summary(v1: openai.OpenAI) -> None:
+    with pytest.raises(openai.BadRequestError) as err:
+        v1.responses.create(model=REASONER, input="x", temperature=0.5)
+    assert err.value.body == {
+        "message": "Unsupported parameter: 'temperature' is not supported with this model.",
+        "type": "invalid_request_error",
+        "param": "temperature",
+        "code": None,
+    }
+    raw = v1.responses.with_raw_response.create(
+        model=REASONER, input="Think", reasoning={"effort": "low", "summary": "auto"}
+    )
+    assert "do not reason" in raw.headers["x-aoai-nb-reasoning"]
+    response = raw.parse()
+    assert [item.type for item in response.output] == ["reasoning", "message"]
+    summary = response.output[0].summary[0].text  # type: ignore[union-attr]
+    assert summary.startswith("[emulator placeholder]")
+    assert response.reasoning is not None and response.reasoning.effort == "low"
+    assert response.temperature is None and response.top_p is None
+    events = list(
+        v1.responses.create(model=REASONER, input="Think", reasoning={"summary": "auto"}, stream=True)
+    )
+    deltas = "".join(e.delta for e in events if e.type == "response.reasoning_summary_text.delta")
+    assert deltas == events[-1].response.output[0].summary[0].text  # type: ignore[union-attr]
+    with pytest.raises(openai.BadRequestError):
+        v1.responses.create(model=REASONER, input="x", reasoning={"effort": "extreme"})
 
 
 def test_non_reasoning_model_refuses_reasoning_effort(v1: openai.OpenAI) -> None:

@@ -26,6 +26,7 @@ from starlette.types import Receive, Scope, Send
 from aoai_nb.emulator import params as p
 from aoai_nb.emulator import policy
 from aoai_nb.emulator.faults import estimate_tokens
+from aoai_nb.emulator.model_rules import REASONING_HEADER, REASONING_NOTE
 from aoai_nb.emulator.responses_events import Producer
 from aoai_nb.emulator.responses_plan import build_plan, new_response
 from aoai_nb.emulator.responses_store import ResponseStore, StoredResponse
@@ -161,6 +162,8 @@ async def create(rt: Runtime, call: Call) -> Response:
         raise resource_not_found()
     store = store_of(rt)
     plan = build_plan(call.body, call.deployment, store)
+    if plan.reasoning is not None:
+        call.headers[REASONING_HEADER] = REASONING_NOTE  # as on chat: these models do not reason here
     rt.charge(call, estimate_tokens([plan.prompt_text], plan.request.sampling.max_tokens))
     prompt = await _screen_prompt(rt, call, plan.prompt_text)
     response = new_response(plan, call.deployment.model)
