@@ -6,11 +6,13 @@ may set any subset of keys; ``deployments``, when given, replaces the default li
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from datetime import date
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -27,6 +29,7 @@ CAPABILITIES: tuple[Capability, ...] = (
 )
 ENGINE_CHOICES = ("default", "scripted", "local", "auto")
 FAULT_STATUSES = (408, 429, 500, 502, 503, 504)
+MAX_LIMIT_SECONDS = 86_400.0  # the largest duration or timeout limit a config file may set
 RETIRED_CHOICES = ("serve", "gone")
 # The catalog family each capability serves (a deployment's model must belong to one of them).
 CAPABILITY_FAMILIES: dict[str, tuple[str, ...]] = {
@@ -58,6 +61,7 @@ LIMIT_KEYS = (
     "max_files_bytes",
     "max_files",
     "max_batch_lines",
+    "max_queued_generations",
 )
 
 
@@ -73,6 +77,16 @@ def control_value(control: str, value: Any, where: str, name: str | None = None)
             f"{where}: '{name or control}' must be a number from {low:g} to {high:g}, not {value!r}."
         )
     return float(value)
+
+
+def public_url(value: Any, where: str) -> str:
+    """An http(s) base URL without a path, query or fragment (``http://workshop.example:8000``)."""
+    parts = urlsplit(value) if isinstance(value, str) else None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc or parts.path.strip("/"):
+        raise ConfigFileError(f"{where} must be an http(s) URL like http://host:8000, not {value!r}.")
+    if parts.query or parts.fragment:
+        raise ConfigFileError(f"{where} must be an http(s) URL like http://host:8000, not {value!r}.")
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 @dataclass(frozen=True)
@@ -107,6 +121,11 @@ class EmulatorConfig:
     max_json_bytes: int = 8 * 1024 * 1024
     max_audio_bytes: int = 25 * 1024 * 1024
     image_cache: int = 64
+    max_audio_seconds: float = 1500.0  # per transcription; lower where the model's own limit is (audio.py)
+    header_timeout_seconds: float = 30.0  # to send a request's headers (connections.py)
+    body_timeout_seconds: float = 30.0  # of silence while a request's body is read (payloads.py)
+    max_queued_generations: int = 8  # local engine: generations waiting for a slot before 429s (runtime.py)
+    public_url: str | None = None  # base of generated image URLs; default: the address the server is bound to
     stored_responses: int = 1000
     max_file_bytes: int = 64 * 1024 * 1024  # one uploaded file (Azure: 200 MB for batch input)
     max_files_bytes: int = 256 * 1024 * 1024  # every uploaded file together
@@ -263,7 +282,16 @@ def _lifecycle(data: dict[str, Any], where: str) -> dict[str, Any]:
 
 
 def _apply(config: EmulatorConfig, data: dict[str, Any], where: str) -> EmulatorConfig:
-    known = {"deployments", "faults", "latency", "content_filter", "limits", "region", "lifecycle"}
+    known = {
+        "deployments",
+        "faults",
+        "latency",
+        "content_filter",
+        "limits",
+        "region",
+        "lifecycle",
+        "public_url",
+    }
     unknown = set(data) - known
     if unknown:
         raise ConfigFileError(f"{where}: unknown top-level keys {sorted(unknown)}; see deployments.yaml.")
@@ -307,6 +335,14 @@ def _apply(config: EmulatorConfig, data: dict[str, Any], where: str) -> Emulator
     for key in LIMIT_KEYS:
         if key in limits:
             changes[key] = int(_number(limits[key], f"limits.{key}", where, minimum=1, integer=True))
+    for key in ("max_audio_seconds", "header_timeout_seconds", "body_timeout_seconds"):
+        if key in limits:
+            value = _number(limits[key], f"limits.{key}", where, minimum=0.1)
+            if not math.isfinite(value) or value > MAX_LIMIT_SECONDS:
+                raise ConfigFileError(f"{where}: 'limits.{key}' must be from 0.1 to {MAX_LIMIT_SECONDS:g} s.")
+            changes[key] = float(value)
+    if data.get("public_url") is not None:
+        changes["public_url"] = public_url(data["public_url"], f"{where}: 'public_url'")
     if "region" in data:
         changes["region"] = str(data["region"])
     changes.update(_lifecycle(data, where))

@@ -14,7 +14,9 @@ from aoai_nb.emulator.wire import invalid_request
 MAX_IMAGES = 16  # SDK: up to 16 input images
 
 
-async def read_image_form(request: Request, limit: int) -> tuple[dict[str, Any], list[Upload], Upload | None]:
+async def read_image_form(
+    request: Request, limit: int, timeout: float | None = None
+) -> tuple[dict[str, Any], list[Upload], Upload | None]:
     """Form fields (``x[]`` keys collected as lists), the input images in order, and the mask."""
     media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if media_type != "multipart/form-data":
@@ -24,7 +26,7 @@ async def read_image_form(request: Request, limit: int) -> tuple[dict[str, Any],
             param="content-type",
             code="invalid_content_type",
         )
-    await read_body(request, limit + MAX_FORM_FIELD_BYTES, "upload")
+    await read_body(request, limit + MAX_FORM_FIELD_BYTES, "upload", timeout)
     try:
         form = await request.form(max_files=MAX_IMAGES + 1, max_fields=64, max_part_size=MAX_FORM_FIELD_BYTES)
     except Exception as exc:  # Starlette's HTTPException or python-multipart's parse errors

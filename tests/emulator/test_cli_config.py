@@ -85,6 +85,12 @@ def test_file_overrides_only_what_it_names(tmp_path: Path) -> None:
         ("latency: {per_token_ms: 10001}", "latency.per_token_ms"),
         ("latency: {stream_flush_ms: -1}", "latency.stream_flush_ms"),
         ("content_filter: {heuristic: 'no'}", "content_filter.heuristic"),
+        ("limits: {body_timeout_seconds: .nan}", "limits.body_timeout_seconds"),
+        ("limits: {header_timeout_seconds: 0}", "limits.header_timeout_seconds"),
+        ("limits: {max_audio_seconds: .inf}", "limits.max_audio_seconds"),
+        ("limits: {max_queued_generations: 1.5}", "limits.max_queued_generations"),
+        ("public_url: ftp://x", "'public_url'"),
+        ("public_url: http://host:8000/path", "'public_url'"),
     ],
 )
 def test_bad_config_files_name_the_key(tmp_path: Path, text: str, message: str) -> None:
@@ -200,3 +206,29 @@ def test_python_dash_m_serves_and_stops_on_ctrl_c() -> None:
             assert process.stderr is not None
             stderr = process.stderr.read()
     assert "Traceback" not in stderr
+
+
+def test_hardening_limits_and_the_public_url_come_from_the_file_and_the_command_line(tmp_path: Path) -> None:
+    path = tmp_path / "emu.yaml"
+    path.write_text(
+        "limits: {max_audio_seconds: 600, header_timeout_seconds: 5, body_timeout_seconds: 7.5, "
+        "max_queued_generations: 3}\npublic_url: https://workshop.example:8443/\n"
+    )
+    config = EmulatorConfig.from_file(path)
+    assert (config.max_audio_seconds, config.header_timeout_seconds, config.body_timeout_seconds) == (
+        600,
+        5,
+        7.5,
+    )
+    assert config.max_queued_generations == 3
+    assert config.public_url == "https://workshop.example:8443"
+    defaults = EmulatorConfig.default()
+    assert (defaults.header_timeout_seconds, defaults.body_timeout_seconds) == (30, 30)
+    assert (defaults.max_audio_seconds, defaults.max_queued_generations, defaults.public_url) == (
+        1500,
+        8,
+        None,
+    )
+    assert _config(_args("--public-url", "http://10.0.0.5:8000")).public_url == "http://10.0.0.5:8000"
+    with pytest.raises(ConfigFileError, match="--public-url"):
+        _config(_args("--public-url", "not a url"))

@@ -222,6 +222,7 @@ def test_status_requires_the_key_and_reset_clears_counts(emulator: Any, make_emu
         "by_route": {},
         "by_deployment": {},
         "by_status": {},
+        "abandoned": 0,
         "in_flight": 0,
     }
 

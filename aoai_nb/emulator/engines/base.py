@@ -198,6 +198,7 @@ class TranscriptionRequest:
     prompt: str | None = None
     temperature: float = 0.0
     word_timestamps: bool = False
+    max_seconds: float = 1500.0  # longer audio is an EngineInputError (audio.decode_audio enforces it)
 
 
 @dataclass(frozen=True)

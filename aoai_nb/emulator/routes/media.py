@@ -10,12 +10,21 @@ from starlette.responses import PlainTextResponse, Response
 
 from aoai_nb.emulator import model_rules as rules
 from aoai_nb.emulator import params as p
-from aoai_nb.emulator.engines.base import ImageRequest, SpeechRequest, Transcript, TranscriptionRequest
+from aoai_nb.emulator.audio import max_audio_seconds
+from aoai_nb.emulator.cancel import Cancel
+from aoai_nb.emulator.engines.base import (
+    ImageRequest,
+    ImageResult,
+    SpeechRequest,
+    Transcript,
+    TranscriptionRequest,
+)
 from aoai_nb.emulator.event_streams import event_stream
-from aoai_nb.emulator.images import IMAGE_PATH
+from aoai_nb.emulator.images import IMAGE_PATH, image_base_url
 from aoai_nb.emulator.routes import gpt_image, speech_sse, transcribe
 from aoai_nb.emulator.runtime import Call, Runtime, json_response
 from aoai_nb.emulator.wire import (
+    echo,
     image_filter_results,
     image_output_filtered_error,
     image_prompt_filter_results,
@@ -62,8 +71,17 @@ async def images(rt: Runtime, call: Call) -> Response:
     width, height = SIZES[size]
     request = ImageRequest(prompt=prompt, width=width, height=height, quality=quality, style=style)
     engine = call.engines.image
-    results = await rt.run(engine, lambda: [engine.generate(request) for _ in range(n)])
-    base = str(call.request.base_url).rstrip("/")
+    cancel = Cancel()  # a client that leaves stops the images not yet made
+
+    def generate_all() -> list[ImageResult]:
+        results = []
+        for _ in range(n):
+            cancel.check()
+            results.append(engine.generate(request))
+        return results
+
+    results = await rt.run(engine, generate_all, call=call, cancel=cancel)
+    base = image_base_url(call.request.scope, rt.config.public_url)
     data = []
     for result in results:
         item: dict[str, Any] = {
@@ -155,7 +173,7 @@ async def _audio(rt: Runtime, call: Call, translate: bool) -> Response:
     language = p.string(fields, "language")
     if language is not None and not (language.isalpha() and 2 <= len(language) <= 3):
         raise invalid_request(
-            f"Invalid value for 'language': {language!r}; use an ISO-639-1 code such as 'en'.",
+            f"Invalid value for 'language': {echo(language)}; use an ISO-639-1 code such as 'en'.",
             param="language",
         )
     granularities = fields.get("timestamp_granularities") or []
@@ -180,9 +198,10 @@ async def _audio(rt: Runtime, call: Call, translate: bool) -> Response:
         prompt=p.string(fields, "prompt"),
         temperature=temperature,
         word_timestamps="word" in granularities,
+        max_seconds=max_audio_seconds(call.deployment.model, rt.config.max_audio_seconds),
     )
     engine = call.engines.transcription
-    transcript = await rt.run(engine, engine.transcribe, request)
+    transcript = await rt.run(engine, engine.transcribe, request, call=call)
     if fmt == "json":
         return json_response(call, {"text": transcript.text})
     if fmt == "verbose_json":
@@ -225,10 +244,12 @@ async def speech(rt: Runtime, call: Call) -> Response:
     rt.charge(call, 0)
     await rt.before_output(call)
     engine = call.engines.speech
-    result = await rt.run(engine, engine.synthesize, SpeechRequest(text=text, voice=voice, speed=speed))
+    result = await rt.run(
+        engine, engine.synthesize, SpeechRequest(text=text, voice=voice, speed=speed), call=call
+    )
     from aoai_nb.emulator.audio import encode_speech
 
-    data, content_type = await rt.run(None, encode_speech, result.samples, result.sample_rate, fmt)
+    data, content_type = await rt.run(None, encode_speech, result.samples, result.sample_rate, fmt, call=call)
     if instructions:
         call.headers[speech_sse.INSTRUCTIONS_HEADER] = speech_sse.INSTRUCTIONS_NOTE
     if stream_format == "sse":

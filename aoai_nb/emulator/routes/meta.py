@@ -19,7 +19,7 @@ from aoai_nb.emulator.config import (
 from aoai_nb.emulator.faults import FAULT_HEADER, LATENCY_HEADER, RETRY_AFTER_HEADER, FaultInjector
 from aoai_nb.emulator.payloads import parse_json, read_body
 from aoai_nb.emulator.runtime import Runtime
-from aoai_nb.emulator.wire import dumps, invalid_request, resource_not_found
+from aoai_nb.emulator.wire import dumps, echo, invalid_request, resource_not_found
 from aoai_nb.models import load_catalog, lookup
 
 
@@ -50,7 +50,7 @@ async def get_model(rt: Runtime, request: Request, v1: bool) -> Response:
     info = lookup(name)
     if info is None:
         raise invalid_request(
-            f"The model '{name}' does not exist; GET /openai/models lists the models.",
+            f"The model {echo(name)} does not exist; GET /openai/models lists the models.",
             param="model",
             code="model_not_found",
             status=404,
@@ -110,6 +110,10 @@ def status(rt: Runtime) -> dict[str, Any]:
             "max_audio_bytes": config.max_audio_bytes,
             "image_cache": config.image_cache,
             "images_cached": len(rt.images),
+            "max_audio_seconds": config.max_audio_seconds,
+            "header_timeout_seconds": config.header_timeout_seconds,
+            "body_timeout_seconds": config.body_timeout_seconds,
+            "max_queued_generations": config.max_queued_generations,
         },
         "requests": {**rt.stats.as_dict(), "in_flight": rt.in_flight},
         **{name: describe() for name, describe in rt.extra_status.items()},
@@ -144,7 +148,9 @@ CONTROL_KEYS = {
 async def set_controls(rt: Runtime, request: Request) -> Response:
     """Change teaching controls at run time; the body holds only the keys to change (see docs/emulator.md)."""
     policy.check_auth(request.headers, rt.api_key, rt.auth)
-    body = parse_json(await read_body(request, rt.config.max_json_bytes, "controls body"))
+    body = parse_json(
+        await read_body(request, rt.config.max_json_bytes, "controls body", rt.config.body_timeout_seconds)
+    )
     if not isinstance(body, dict):
         raise invalid_request(
             'Send the controls to change as a JSON object, e.g. {"fault_rates": {"429": 0.5}}.'
@@ -152,7 +158,8 @@ async def set_controls(rt: Runtime, request: Request) -> Response:
     unknown = set(body) - CONTROL_KEYS
     if unknown:
         raise invalid_request(
-            f"Unknown controls {sorted(unknown)}; known: {sorted(CONTROL_KEYS)}.", param=sorted(unknown)[0]
+            f"Unknown controls {echo(sorted(unknown))}; known: {sorted(CONTROL_KEYS)}.",
+            param=sorted(unknown)[0],
         )
     try:
         _apply_controls(rt, body)

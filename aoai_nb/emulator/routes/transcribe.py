@@ -18,6 +18,7 @@ from starlette.responses import PlainTextResponse, Response
 
 from aoai_nb.emulator import model_rules as rules
 from aoai_nb.emulator import params as p
+from aoai_nb.emulator.audio import max_audio_seconds
 from aoai_nb.emulator.engines.base import Transcript, TranscriptionRequest
 from aoai_nb.emulator.event_streams import event_stream
 from aoai_nb.emulator.runtime import Call, Runtime, json_response
@@ -198,10 +199,15 @@ async def transcribe(rt: Runtime, call: Call) -> Response:
     rt.charge(call, 0)
     await rt.before_output(call)
     request = TranscriptionRequest(
-        audio=upload.data, filename=upload.filename, language=language, prompt=prompt, temperature=temperature
+        audio=upload.data,
+        filename=upload.filename,
+        language=language,
+        prompt=prompt,
+        temperature=temperature,
+        max_seconds=max_audio_seconds(call.deployment.model, rt.config.max_audio_seconds),
     )
     engine = call.engines.transcription
-    transcript = await rt.run(engine, engine.transcribe, request)
+    transcript = await rt.run(engine, engine.transcribe, request, call=call)
     limit = info.limits.get("chunking_required_over_seconds")
     if limit is not None and strategy is None and transcript.duration > float(limit):
         raise invalid_request(

@@ -8,6 +8,7 @@ what Azure bills.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import re
@@ -46,6 +47,7 @@ def count_tokens(text: str) -> int:
     return len(_TOKEN.findall(text))
 
 
+@functools.lru_cache(maxsize=8192)  # pure: the n choices of one request repeat the same tokens and positions
 def pseudo_logprobs(token: str, position: int, top: int) -> TokenLogprob:
     """Deterministic, made-up log-probabilities for one token: a scripted engine samples nothing.
 
