@@ -23,6 +23,8 @@ _EXPORTS: dict[str, str] = {
     "StreamResult": "aoai_nb.display._live",
     "UnknownModelWarning": "aoai_nb.chat._args",
     "UsageTracker": "aoai_nb.display._usage",
+    "batch_results": "aoai_nb.display._batch",
+    "batch_view": "aoai_nb.display._batch",
     "chat_args": "aoai_nb.chat._args",
     "chat_widget": "aoai_nb.chat._widget",
     "cosine_similarity": "aoai_nb.embeddings._similarity",
@@ -41,6 +43,7 @@ _EXPORTS: dict[str, str] = {
     "stream": "aoai_nb.display",
     "usage_table": "aoai_nb.display._usage",
     "view": "aoai_nb.display",
+    "watch_batch": "aoai_nb.display._batch_watch",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -51,6 +54,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from aoai_nb.client import make_async_client, make_client
     from aoai_nb.config import ConfigError, Settings, load_settings
     from aoai_nb.display import show, stream, view
+    from aoai_nb.display._batch import batch_results, batch_view
+    from aoai_nb.display._batch_watch import watch_batch
     from aoai_nb.display._errors import ErrorReport, explain
     from aoai_nb.display._filters import FilterReport
     from aoai_nb.display._live import StreamResult

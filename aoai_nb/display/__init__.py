@@ -51,6 +51,10 @@ def view(obj: Any) -> View:
     if _is_stream(obj):
         raise TypeError("A stream is consumed as it is shown: use show(stream) or result = stream(s).")
     if isinstance(obj, bytes | bytearray | memoryview) or type(obj).__name__ == "HttpxBinaryResponseContent":
+        from aoai_nb.display._batch import BatchView, looks_like_results
+
+        if looks_like_results(obj):  # a downloaded batch output or error file
+            return BatchView.of(results=obj)
         from aoai_nb.display._speech import SpeechView
 
         return SpeechView.from_response(obj)
@@ -67,6 +71,10 @@ def view(obj: Any) -> View:
         from aoai_nb.display._responses import ResponseView
 
         return ResponseView.from_response(obj)
+    if kind == "batch":
+        from aoai_nb.display._batch import BatchView
+
+        return BatchView.of(obj)
     if kind in ("chat.completion", "text_completion") or (
         isinstance(data.get("choices"), list) and data["choices"]
     ):

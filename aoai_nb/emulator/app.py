@@ -9,6 +9,7 @@ cancel scope that shutdown cancels (the connection is then closed quietly).
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -21,8 +22,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from aoai_nb.emulator.batch_jobs import BatchRunner
 from aoai_nb.emulator.images import IMAGE_PATH
+from aoai_nb.emulator.routes import batches as routes_batches
 from aoai_nb.emulator.routes import embeddings as routes_embeddings
+from aoai_nb.emulator.routes import files as routes_files
 from aoai_nb.emulator.routes import gpt_image as routes_gpt_image
 from aoai_nb.emulator.routes import media as routes_media
 from aoai_nb.emulator.routes import meta as routes_meta
@@ -125,6 +129,27 @@ async def _on_bug(request: Request, exc: Exception) -> Response:
     return error_response(internal_error())
 
 
+def _files_and_batches(rt: Runtime) -> list[Route]:
+    """/openai/files... and /openai/batches... in both flavours (classic: ?api-version=); the batches' lines
+    run through API_ROUTES and the Responses API's create."""
+    runner = BatchRunner(rt, {**API_ROUTES, routes_responses.ROUTE: routes_responses.create})
+    routes = []
+    for prefix, v1 in (("/openai", False), ("/openai/v1", True)):
+        for path, methods, handler in (
+            ("/files", ["POST"], routes_files.create_file),
+            ("/files", ["GET"], routes_files.list_files),
+            ("/files/{file_id}", ["GET"], routes_files.retrieve_file),
+            ("/files/{file_id}", ["DELETE"], routes_files.delete_file),
+            ("/files/{file_id}/content", ["GET"], routes_files.file_content),
+            ("/batches", ["POST"], functools.partial(routes_batches.create_batch, runner)),
+            ("/batches", ["GET"], functools.partial(routes_batches.list_batches, runner)),
+            ("/batches/{batch_id}", ["GET"], functools.partial(routes_batches.retrieve_batch, runner)),
+            ("/batches/{batch_id}/cancel", ["POST"], functools.partial(routes_batches.cancel_batch, runner)),
+        ):
+            routes.append(Route(prefix + path, _meta(rt, handler, v1), methods=methods))
+    return routes
+
+
 def create_app(rt: Runtime) -> ASGIApp:
     routes: list[Route] = []
     for op, handler in API_ROUTES.items():
@@ -141,6 +166,7 @@ def create_app(rt: Runtime) -> ASGIApp:
             endpoint = _meta(rt, routes_retired.assistants)
             routes.append(Route(f"{prefix}/{path}", endpoint, methods=routes_retired.ASSISTANTS_METHODS))
     routes += routes_responses.routes(rt, _api)
+    routes += _files_and_batches(rt)
     routes += [
         Route("/aoai-nb/status", _meta(rt, routes_meta.get_status), methods=["GET"]),
         Route("/aoai-nb/controls", _meta(rt, routes_meta.set_controls), methods=["POST"]),

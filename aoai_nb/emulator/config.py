@@ -52,6 +52,19 @@ CONTROL_RANGES: dict[str, tuple[float, float]] = {
 }
 
 
+LIMIT_KEYS = (
+    "max_json_bytes",
+    "max_audio_bytes",
+    "image_cache",
+    "stored_responses",
+    "max_file_bytes",
+    "max_files_bytes",
+    "max_files",
+    "max_batch_lines",
+    "max_queued_generations",
+)
+
+
 class ConfigFileError(ValueError):
     """The configuration file is unreadable or has a bad value; the message names the key and the fix."""
 
@@ -108,12 +121,16 @@ class EmulatorConfig:
     max_json_bytes: int = 8 * 1024 * 1024
     max_audio_bytes: int = 25 * 1024 * 1024
     image_cache: int = 64
-    stored_responses: int = 1000
     max_audio_seconds: float = 1500.0  # per transcription; lower where the model's own limit is (audio.py)
     header_timeout_seconds: float = 30.0  # to send a request's headers (connections.py)
     body_timeout_seconds: float = 30.0  # of silence while a request's body is read (payloads.py)
     max_queued_generations: int = 8  # local engine: generations waiting for a slot before 429s (runtime.py)
     public_url: str | None = None  # base of generated image URLs; default: the address the server is bound to
+    stored_responses: int = 1000
+    max_file_bytes: int = 64 * 1024 * 1024  # one uploaded file (Azure: 200 MB for batch input)
+    max_files_bytes: int = 256 * 1024 * 1024  # every uploaded file together
+    max_files: int = 500  # uploaded files kept (Azure: 500 input files without expiry)
+    max_batch_lines: int = 100_000  # requests in one batch input file (Azure's limit)
     region: str = "emulator"
     retired_models: str = "serve"  # serve | gone (410, as the service answers after retirement)
     lifecycle_today: date | None = None  # the day lifecycle is judged on; None: the machine's date
@@ -315,13 +332,7 @@ def _apply(config: EmulatorConfig, data: dict[str, Any], where: str) -> Emulator
             raise ConfigFileError(f"{where}: 'content_filter.heuristic' must be true or false.")
         changes["filter_heuristic"] = content_filter["heuristic"]
     limits = _section(data, "limits", where)
-    for key in (
-        "max_json_bytes",
-        "max_audio_bytes",
-        "image_cache",
-        "max_queued_generations",
-        "stored_responses",
-    ):
+    for key in LIMIT_KEYS:
         if key in limits:
             changes[key] = int(_number(limits[key], f"limits.{key}", where, minimum=1, integer=True))
     for key in ("max_audio_seconds", "header_timeout_seconds", "body_timeout_seconds"):

@@ -37,6 +37,7 @@ from aoai_nb.emulator.faults import (
     header_retry_after_ms,
     injected_error,
 )
+from aoai_nb.emulator.file_store import FileStore
 from aoai_nb.emulator.image_form import read_image_form
 from aoai_nb.emulator.images import ImageStore
 from aoai_nb.emulator.lifecycle import lifecycle_headers
@@ -151,6 +152,7 @@ class Runtime:
         self.filter = ContentFilter(self._engine_sets["default"].moderation, config.filter_heuristic)
         self.images = ImageStore(config.image_cache)
         self.responses = ResponseStore(config.stored_responses)  # the Responses API's stored responses
+        self.files = FileStore(config.max_file_bytes, config.max_files_bytes, config.max_files)
         self.stats = Stats()
         self.threads = anyio.CapacityLimiter(ENGINE_THREADS)
         self.scopes: set[anyio.CancelScope] = set()  # every request being served (cancelled at shutdown)

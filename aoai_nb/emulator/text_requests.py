@@ -131,13 +131,14 @@ def parse_chat(body: dict[str, Any]) -> tuple[ChatRequest, TextOptions]:
         )
     stream = p.boolean(body, "stream")
     tools, tool_choice = parse_tools(body)
-    p.boolean(body, "parallel_tool_calls")
+    parallel = p.boolean(body, "parallel_tool_calls", default=True)
     request = ChatRequest(
         messages=messages,
         sampling=_sampling(body, max_tokens, logprobs, top_logprobs),
         tools=tools,
         tool_choice=tool_choice,
         response_format=parse_response_format(body, messages),
+        parallel_tool_calls=parallel,
     )
     prompt = "\n".join(m.content for m in messages if m.role != "assistant")
     options = TextOptions(

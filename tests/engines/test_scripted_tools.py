@@ -170,3 +170,14 @@ def test_the_size_limit_covers_all_the_calls_of_a_reply() -> None:
     drain(ENGINE.chat(chat("use tool_0", tools[:1])))
     with pytest.raises(EngineInputError, match="limit of 20000"):
         ENGINE.chat(chat(" ".join(f"tool_{k}" for k in range(25)), tools))
+
+
+def test_parallel_tool_calls_false_gives_at_most_one_call() -> None:
+    text = "Weather in Paris, and put it in my calendar"
+    both = ChatRequest(messages=(ChatMessage("user", text),), tools=(WEATHER, CALENDAR))
+    one = ChatRequest(messages=both.messages, tools=both.tools, parallel_tool_calls=False)
+    assert [c.name for c in drain(ENGINE.chat(both))[1].tool_calls] == [
+        "get_current_weather",
+        "createCalendarEvent",
+    ]
+    assert [c.name for c in drain(ENGINE.chat(one))[1].tool_calls] == ["get_current_weather"]

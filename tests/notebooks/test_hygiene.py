@@ -26,6 +26,8 @@ EXPECTED = [
     "09_errors_retries_request_ids",
     "10_content_filtering",
     "12_responses_api",
+    "13_batch",
+    "14_function_calling_and_structured_outputs",
 ]
 NOTEBOOK_METADATA = {"kernelspec": {"display_name", "language", "name"}, "language_info": {"name"}}
 KEY_LIKE = {

@@ -85,6 +85,7 @@ class ChatRequest:
     tools: tuple[dict[str, Any], ...] = ()  # OpenAI tool definitions, as sent
     tool_choice: str | dict[str, Any] | None = None  # none | auto | required | {"type":"function",...}
     response_format: dict[str, Any] | None = None  # {"type": "json_object"} / {"type":"json_schema",...}
+    parallel_tool_calls: bool = True  # False: at most one tool call per reply
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,8 @@ def tools_to_call(request: ChatRequest) -> list[dict[str, Any]]:
             )
         return chosen
     mentioned = [f for f in functions if mentions(last_user_text(request), f["name"])]
+    if not request.parallel_tool_calls:  # at most one call per reply
+        mentioned = mentioned[:1]
     if choice == "required":
         return mentioned or functions[:1]
     last = request.messages[-1] if request.messages else None
