@@ -11,13 +11,14 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Literal
 
 from aoai_nb.emulator.config import EmulatorConfig
 from aoai_nb.emulator.engines import EngineKind, EngineSet
 from aoai_nb.emulator.recording import RecordTo, ReplayFrom
 
 START_TIMEOUT_SECONDS = 30.0
+HttpStack = Literal["auto", "fast", "h11"]  # see serving.http_stack
 
 
 class Emulator:
@@ -40,6 +41,7 @@ class Emulator:
         log_level: str = "warning",
         record: RecordTo | None = None,
         replay: ReplayFrom | None = None,
+        http: HttpStack = "auto",
     ) -> None:
         self.host = host
         self.port = port
@@ -53,6 +55,8 @@ class Emulator:
         self.config = config
         self._engines = engines
         self.record, self.replay = record, replay
+        self.http = http  # auto | fast | h11 (serving.http_stack); the stack serving is in self.stack
+        self.stack: tuple[str, str] | None = None
         self._log_level = log_level
         self._server: Any = None
         self._thread: threading.Thread | None = None
@@ -78,9 +82,13 @@ class Emulator:
 
         from aoai_nb.emulator.app import create_app
         from aoai_nb.emulator.runtime import Runtime
-        from aoai_nb.emulator.serving import EmulatorServer
+        from aoai_nb.emulator.serving import EmulatorServer, http_stack
+
+        self.stack = http_stack(self.http)
+        stack = {"http": self.stack[0], "loop": self.stack[1]}
 
         runtime = Runtime(self.config, self.api_key, self.auth, self.engine, self._engines)
+        runtime.extra_status["server"] = lambda: stack
         app = create_app(runtime)  # before the socket: a bad recording folder leaks nothing
         if self.record or self.replay:
             from aoai_nb.emulator.recording.layer import RecordingLayer
@@ -107,7 +115,8 @@ class Emulator:
             log_level=self._log_level,
             access_log=False,
             lifespan="off",
-            http="h11",
+            http=self.stack[0],
+            loop=self.stack[1],
             ws="none",
             timeout_graceful_shutdown=2,
             server_header=False,
