@@ -34,7 +34,9 @@ from aoai_nb.emulator.faults import (
     header_retry_after_ms,
     injected_error,
 )
+from aoai_nb.emulator.image_form import read_image_form
 from aoai_nb.emulator.images import ImageStore
+from aoai_nb.emulator.lifecycle import lifecycle_headers
 from aoai_nb.emulator.payloads import Upload, read_json, read_multipart
 from aoai_nb.emulator.safety import ContentFilter, FilterTriggers, parse_filter_header
 from aoai_nb.emulator.wire import AzureError, dumps, invalid_request, simple_error
@@ -85,6 +87,8 @@ class Call:
     triggers: FilterTriggers
     first_token_ms: float
     headers: dict[str, str] = field(default_factory=dict)
+    images: tuple[Upload, ...] = ()  # images/edits: the input pictures, in order
+    mask: Upload | None = None  # images/edits: the optional mask
 
     def engine_name(self) -> str:
         return str(getattr(self.engines, CAPABILITY_ENGINE[self.deployment.capability]).name)
@@ -187,8 +191,12 @@ class Runtime:
             policy.check_classic_api_version(api_version)
         deployment = None if v1 else self.registry.for_route(request.path_params["deployment"], route)
         upload = None
+        images: list[Upload] = []
+        mask = None
         if route in MULTIPART_ROUTES:
             body, upload = await read_multipart(request, self.config.max_audio_bytes)
+        elif route == "images/edits":
+            body, images, mask = await read_image_form(request, self.config.max_audio_bytes)
         else:
             body = await read_json(request, self.config.max_json_bytes, allow_form=route == "audio/speech")
         if deployment is None:
@@ -202,6 +210,7 @@ class Runtime:
                 )
             deployment = self.registry.for_route(model, route)
         self.stats.by_deployment[deployment.name] += 1
+        lifecycle = lifecycle_headers(self.config, deployment)  # the 410 of a retired model, when configured
         engines = self.engines_for(deployment)
         call = Call(
             request,
@@ -215,7 +224,9 @@ class Runtime:
             parse_filter_header(headers),
             self.config.first_token_ms + header_latency_ms(headers),
         )
+        call.images, call.mask = tuple(images), mask
         call.headers[ENGINE_HEADER] = call.engine_name()
+        call.headers.update(lifecycle)
         await self._inject_fault(call)
         return call
 

@@ -223,7 +223,11 @@ async def _chat_events(
             prompt_tokens = choice.finish.prompt_tokens
         completion_tokens += choice.completion_tokens()
     if opts.include_usage:
-        yield sse_event(head.chunk([], usage=usage(prompt_tokens, completion_tokens)))
+        yield sse_event(
+            head.chunk(
+                [], usage=usage(prompt_tokens, completion_tokens, reasoning=call.deployment.info.is_reasoning)
+            )
+        )
     yield SSE_DONE
 
 

@@ -256,7 +256,10 @@ class SpeechEngine(Engine, Protocol):
         ...
 
 
-VOICES = ("alloy", "ash", "ballad", "coral", "echo", "fable", "nova", "onyx", "sage", "shimmer", "verse")
+# Every voice of the catalog's speech models (tests/local/test_local_audio.py checks that they agree).
+VOICES = (
+    "alloy", "ash", "ballad", "coral", "echo", "fable", "nova", "onyx", "sage", "shimmer", "verse", "marin", "cedar",
+)  # fmt: skip
 
 
 # --- moderation (the content filter's optional heuristic for natural text) -------------------------------

@@ -12,6 +12,7 @@ from starlette.responses import Response
 
 from aoai_nb.emulator.engines.base import CompletionEngine, CompletionRequest, Engine, Finish, TextDelta
 from aoai_nb.emulator.faults import estimate_tokens
+from aoai_nb.emulator.model_rules import REASONING_HEADER, REASONING_NOTE, check_chat
 from aoai_nb.emulator.output_cut import OutputCut, collected_cut
 from aoai_nb.emulator.runtime import Call, Runtime, json_response
 from aoai_nb.emulator.streams import Factory, chat_stream, completion_stream
@@ -71,6 +72,9 @@ async def _generate(rt: Runtime, call: Call, engine: Engine, factories: list[Fac
 
 
 async def chat(rt: Runtime, call: Call) -> Response:
+    info = call.deployment.info
+    if check_chat(info, call.body) is not None:
+        call.headers[REASONING_HEADER] = REASONING_NOTE
     request, opts = parse_chat(call.body)
     rt.charge(call, estimate_tokens(opts.prompt_texts, opts.max_tokens, opts.n))
     filter_results = await _screen_prompts(rt, call, opts)
@@ -105,7 +109,7 @@ async def chat(rt: Runtime, call: Call) -> Response:
         "object": "chat.completion",
         "prompt_filter_results": filter_results,
         "system_fingerprint": "fp_aoai_nb_emulator",
-        "usage": usage(out.generated[0].finish.prompt_tokens, sum(out.tokens)),
+        "usage": usage(out.generated[0].finish.prompt_tokens, sum(out.tokens), reasoning=info.is_reasoning),
     }
     return json_response(call, body)
 
