@@ -51,6 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
     lab.add_argument(
         "--engine", default="auto", choices=["auto", "local", "scripted"], help="emulator engines"
     )
+    from aoai_nb import _recordings
+
+    _recordings.add_arguments(lab)
     lab.add_argument("jupyter_args", nargs=argparse.REMAINDER, help="passed on to `jupyter lab`")
     lab.set_defaults(handler=_lab)
 

@@ -21,8 +21,9 @@ import os
 import threading
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, cast
 
+from aoai_nb._headers import note_replay, note_replay_async
 from aoai_nb.config import ENTRA_SCOPE, AuthMode, ConfigError, Flavour, Settings, load_settings
 
 if TYPE_CHECKING:
@@ -72,54 +73,51 @@ def make_client(
     ``azure.identity`` credential (``DefaultAzureCredential()`` when omitted and auth resolves to Entra ID); passing
     one selects Entra ID unless auth is 'key', which is a ConfigError. The emulator ignores it (it takes its key).
     """
-    s = resolve_settings(
-        settings,
-        endpoint=endpoint,
-        api_key=api_key,
-        api_version=api_version,
-        auth=auth,
-        flavour=flavour,
-        http_log=http_log,
-        environ=environ,
-        dotenv=dotenv,
-    )
-    client: openai.AzureOpenAI | openai.OpenAI = _build(
-        s, credential, max_retries, timeout, environ, is_async=False
-    )
+    client: openai.AzureOpenAI | openai.OpenAI = _make(locals(), is_async=False)
     return client
 
 
-def make_async_client(
-    *,
-    endpoint: str | None = None,
-    api_key: str | None = None,
-    api_version: str | None = None,
-    auth: AuthMode | None = None,
-    flavour: Flavour | None = None,
-    credential: Any = None,
-    max_retries: int = 2,
-    timeout: float | None = None,
-    http_log: str | None = None,
-    settings: Settings | None = None,
-    environ: Mapping[str, str] | None = None,
-    dotenv: bool | str | Path = True,
-) -> openai.AsyncAzureOpenAI | openai.AsyncOpenAI:
-    """The asynchronous twin of ``make_client``; Entra ID uses ``azure.identity.aio`` credentials and provider."""
-    s = resolve_settings(
-        settings,
-        endpoint=endpoint,
-        api_key=api_key,
-        api_version=api_version,
-        auth=auth,
-        flavour=flavour,
-        http_log=http_log,
-        environ=environ,
-        dotenv=dotenv,
-    )
-    client: openai.AsyncAzureOpenAI | openai.AsyncOpenAI = _build(
-        s, credential, max_retries, timeout, environ, is_async=True
-    )
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _parameters_of(template: Callable[P, object]) -> Callable[[Callable[..., R]], Callable[P, R]]:
+    """Give the decorated function ``template``'s parameters (for type checkers and ``help()``)."""
+
+    def apply(func: Callable[..., R]) -> Callable[P, R]:
+        signature = inspect.signature(template)
+        func.__signature__ = signature.replace(  # type: ignore[attr-defined]
+            return_annotation=inspect.signature(func).return_annotation
+        )
+        return cast("Callable[P, R]", func)
+
+    return apply
+
+
+@_parameters_of(make_client)
+def make_async_client(**arguments: Any) -> openai.AsyncAzureOpenAI | openai.AsyncOpenAI:
+    """The asynchronous twin of ``make_client`` (same arguments); Entra ID uses ``azure.identity.aio``
+    credentials and provider."""
+    bound = inspect.signature(make_client).bind(**arguments)  # a misspelt argument is a TypeError here
+    bound.apply_defaults()
+    client: openai.AsyncAzureOpenAI | openai.AsyncOpenAI = _make(bound.arguments, is_async=True)
     return client
+
+
+_CONFIG_ARGS = ("endpoint", "api_key", "api_version", "auth", "flavour", "http_log", "environ", "dotenv")
+
+
+def _make(arguments: Mapping[str, Any], *, is_async: bool) -> Any:
+    """Resolve the settings from make_client's ``arguments``, then build the sync or async client."""
+    s = resolve_settings(arguments["settings"], **{name: arguments[name] for name in _CONFIG_ARGS})
+    return _build(
+        s,
+        arguments["credential"],
+        arguments["max_retries"],
+        arguments["timeout"],
+        arguments["environ"],
+        is_async=is_async,
+    )
 
 
 def _build(
@@ -140,7 +138,9 @@ def _build(
     options: dict[str, Any] = {"max_retries": max_retries}
     if timeout is not None:
         options["timeout"] = timeout
-    hooks = (async_event_hooks if is_async else event_hooks)(s.http_log)
+    hooks: dict[str, list[Any]] = dict((async_event_hooks if is_async else event_hooks)(s.http_log) or {})
+    if _is_loopback(endpoint_url):  # an emulator: note which answers are replays, for show()
+        hooks["response"] = [*hooks.get("response", []), note_replay_async if is_async else note_replay]
     if hooks:
         http_client = openai.DefaultAsyncHttpx2Client if is_async else openai.DefaultHttpx2Client
         options["http_client"] = http_client(event_hooks=hooks)
@@ -150,6 +150,12 @@ def _build(
     azure_class = openai.AsyncAzureOpenAI if is_async else openai.AzureOpenAI
     auth = {"azure_ad_token_provider": token_provider} if token_provider is not None else {"api_key": key}
     return azure_class(azure_endpoint=endpoint_url, api_version=s.api_version, **auth, **options)
+
+
+def _is_loopback(url: str) -> bool:
+    from urllib.parse import urlsplit
+
+    return (urlsplit(url).hostname or "") in ("127.0.0.1", "localhost", "::1")
 
 
 def _credentials(

@@ -25,6 +25,13 @@ def jupyter_command(folder: str, extra: list[str]) -> list[str]:
 
 
 def run_lab(args: argparse.Namespace) -> int:
+    from aoai_nb._recordings import plan_from_args, recording_emulator
+
+    plan = plan_from_args(args)
+    if plan is not None:
+        with recording_emulator(plan, args.engine) as (target, kernel_env):
+            print(f"Notebooks will use {target}.")
+            return _jupyter(args, {**os.environ, **kernel_env})
     settings = load_settings()
     env = dict(os.environ)
     emulator = None
@@ -37,11 +44,16 @@ def run_lab(args: argparse.Namespace) -> int:
         print(f"No Azure endpoint configured: notebooks will use the local emulator at {emulator.url}")
     else:
         print(f"Notebooks will use {settings.endpoint} ({settings.flavour} flavour).")
+    try:
+        return _jupyter(args, env)
+    finally:
+        if emulator is not None:
+            emulator.stop()
+
+
+def _jupyter(args: argparse.Namespace, env: dict[str, str]) -> int:
     extra = [a for a in args.jupyter_args if a != "--"]
     try:
         return subprocess.call(jupyter_command(args.notebooks, extra), env=env)
     except KeyboardInterrupt:
         return 130
-    finally:
-        if emulator is not None:
-            emulator.stop()

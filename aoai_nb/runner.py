@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from aoai_nb.client import ENV_EMULATOR_KEY, ENV_EMULATOR_URL
 
 if TYPE_CHECKING:
+    from aoai_nb._recordings import RecordingPlan
     from aoai_nb.emulator import Emulator
 
 Engine = Literal["auto", "local", "scripted"]
@@ -178,11 +179,20 @@ def environment(values: Mapping[str, str]) -> Iterator[None]:
 
 
 @contextmanager
-def emulator_for_run(engine: Engine, emulator: Emulator | None = None) -> Iterator[str]:
-    """Yield a description of the target. With no Azure endpoint configured, announce ``emulator`` to the
-    kernels, or start one for the run (and stop it afterwards)."""
+def emulator_for_run(
+    engine: Engine, emulator: Emulator | None = None, recording: RecordingPlan | None = None
+) -> Iterator[str]:
+    """Yield a description of the target. With ``recording``, a record or replay emulator stands in for the
+    Azure resource; else, with no Azure endpoint configured, announce ``emulator`` to the kernels, or start one
+    for the run (and stop it afterwards)."""
     from aoai_nb.config import load_settings
 
+    if recording is not None:
+        from aoai_nb._recordings import recording_emulator
+
+        with recording_emulator(recording, engine) as (target, env), environment(env):
+            yield target
+        return
     settings = load_settings()
     if not settings.uses_emulator:
         yield f"{settings.endpoint} ({settings.flavour} flavour)"
@@ -272,19 +282,21 @@ def run_notebooks(
     jobs: int = 1,
     progress: bool = False,
     emulator: Emulator | None = None,
+    recording: RecordingPlan | None = None,
 ) -> RunReport:
     """Execute notebooks against one shared target, each in a fresh kernel; never raises for a failing notebook.
 
     ``out_dir``: where executed copies go (default: ``_runs/`` beside the first notebook). ``jobs``: kernels run
     at the same time (results stay in notebook order). ``emulator``: an already started emulator to use when no
-    Azure endpoint is configured (else one is started for the run).
+    Azure endpoint is configured (else one is started for the run). ``recording``: record the run against the
+    configured Azure resource, or replay a recorded one (``aoai_nb._recordings``).
     """
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, not {jobs}.")
     notebooks = find_notebooks(paths)
     out = Path(out_dir) if out_dir is not None else notebooks[0].parent / RUNS_FOLDER
     started = time.perf_counter()
-    with emulator_for_run(engine, emulator) as target:
+    with emulator_for_run(engine, emulator, recording) as target:
         report = RunReport(target, out_dir=str(out))
         if progress:
             print(f"Running {len(notebooks)} notebook(s) against {target}", flush=True)
@@ -327,9 +339,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--timeout", type=float, default=DEFAULT_TIMEOUT_S, help="seconds per cell (default: 600)"
     )
+    from aoai_nb import _recordings
+
+    _recordings.add_arguments(parser)
 
 
 def run_notebooks_cli(args: argparse.Namespace) -> int:
+    from aoai_nb._recordings import plan_from_args
+
     try:
         report = run_notebooks(
             args.notebooks,
@@ -338,6 +355,7 @@ def run_notebooks_cli(args: argparse.Namespace) -> int:
             timeout=args.timeout,
             jobs=args.jobs,
             progress=True,
+            recording=plan_from_args(args),
         )
     except (FileNotFoundError, ValueError) as exc:  # ValueError includes ConfigError
         print(f"aoai-nb run: {exc}")

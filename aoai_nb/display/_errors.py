@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from aoai_nb._headers import retry_after_seconds
 from aoai_nb.display import _html as h
 from aoai_nb.display._base import View
 from aoai_nb.display._filters import FilterReport
@@ -173,7 +174,7 @@ def _from_status(exc: Any, secrets: list[str]) -> ErrorReport:
     code = str(body["code"]) if body.get("code") is not None else None
     message = _scrub(str(body.get("message") or _strip_prefix(str(exc))), secrets)
     headers = exc.response.headers
-    retry_after = _retry_after(headers)
+    retry_after = retry_after_seconds(headers)
     report = FilterReport.from_error(exc)
     filter_report = report if report.prompt_blocked else None
     should = headers.get("x-should-retry")
@@ -258,17 +259,6 @@ def _retry_count(request: Any) -> int | None:
         return int(value) if value is not None else None
     except ValueError:
         return None
-
-
-def _retry_after(headers: Any) -> float | None:
-    for name, divisor in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
-        value = headers.get(name)
-        if value is not None:
-            try:
-                return float(value) / divisor
-            except ValueError:
-                continue
-    return None
 
 
 def _describe_request(request: Any) -> str | None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import inspect
 import time
 from collections.abc import AsyncIterator, Callable, Generator, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from aoai_nb.display import _html as h
@@ -122,21 +123,32 @@ class StreamResult(View):
     def _consume(self) -> Generator[str]:
         self._begin()
         try:
-            for chunk in self._source:
-                delta = self._take(chunk)
-                if delta:
-                    yield delta
+            with self._recording_the_end():
+                for chunk in self._source:
+                    delta = self._take(chunk)
+                    if delta:
+                        yield delta
+        finally:
+            self._close_unfinished()
+
+    @contextmanager
+    def _recording_the_end(self) -> Iterator[None]:
+        """Note how consumption ended: aborted by the consumer (``GeneratorExit``), or by an error (kept)."""
+        try:
+            yield
         except GeneratorExit:
             self.aborted = True
             raise
         except Exception as exc:
             self.error = exc
             raise
-        finally:
-            if not self._finished():
-                close = getattr(self._source, "close", None)
-                if callable(close):
-                    close()
+
+    def _close_unfinished(self) -> Any:
+        """Close the source when it was not read to its end; returns what ``close()`` returned (maybe awaitable)."""
+        if self._finished():
+            return None
+        close = getattr(self._source, "close", None)
+        return close() if callable(close) else None
 
     async def __aiter__(self) -> AsyncIterator[str]:
         if self._over():
@@ -145,23 +157,15 @@ class StreamResult(View):
             return
         self._begin()
         try:
-            async for chunk in self._source:
-                delta = self._take(chunk)
-                if delta:
-                    yield delta
-        except GeneratorExit:
-            self.aborted = True
-            raise
-        except Exception as exc:
-            self.error = exc
-            raise
+            with self._recording_the_end():
+                async for chunk in self._source:
+                    delta = self._take(chunk)
+                    if delta:
+                        yield delta
         finally:
-            if not self._finished():
-                close = getattr(self._source, "close", None)
-                if callable(close):
-                    pending = close()
-                    if inspect.isawaitable(pending):
-                        await pending
+            pending = self._close_unfinished()
+            if inspect.isawaitable(pending):
+                await pending
 
     def wait(self) -> StreamResult:
         """Consume a sync stream to the end (live), then return self."""

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from aoai_nb._headers import ENGINE_HEADER, retry_after_seconds
 from aoai_nb.embeddings._cache import EmbeddingCache, Namespace
 
 MAX_INPUTS_PER_REQUEST = 2048  # Azure OpenAI's limit of inputs in one embeddings request
@@ -27,7 +28,6 @@ MAX_INPUT_TOKENS = 8191  # per input, text-embedding-3-* and ada-002
 DEFAULT_BATCH_TOKENS = 100_000
 # a 400 naming one of these is about the request, not an input: halving the batch cannot help
 FATAL_PARAMS = frozenset({"dimensions", "model", "encoding_format", "api-version"})
-ENGINE_HEADER = "x-aoai-nb-engine"  # sent by aoai_nb's emulator only
 Vectors = npt.NDArray[np.float32]
 _sleep = time.sleep  # the pause between rate-limit retries (tests record it)
 
@@ -81,20 +81,9 @@ class _Pacer:
             self._sleep(delay)
 
 
-def retry_after_seconds(exc: BaseException) -> float | None:
-    """The server's ``retry-after-ms`` (or ``retry-after`` in seconds) on an API error, when present."""
-    response = getattr(exc, "response", None)
-    headers = getattr(response, "headers", None)
-    if headers is None:
-        return None
-    for name, scale in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
-        try:
-            value = float(headers.get(name, ""))
-        except ValueError:
-            continue
-        if value >= 0:
-            return value / scale
-    return None
+def _retry_after(exc: BaseException) -> float | None:
+    """The server's wait on an API error (``retry-after-ms`` / ``retry-after``), when it sent one."""
+    return retry_after_seconds(getattr(getattr(exc, "response", None), "headers", None))
 
 
 @dataclass
@@ -122,7 +111,7 @@ class RequestJob:
             except openai.RateLimitError as exc:
                 if attempt == self.rate_limit_retries:
                     raise
-                delay = retry_after_seconds(exc)
+                delay = _retry_after(exc)
                 if delay is None:
                     delay = min(2.0**attempt, 30.0) * (0.75 + 0.5 * random.random())
                 self.pacer.hold(min(delay, self.max_wait))

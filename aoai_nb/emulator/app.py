@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from aoai_nb.emulator.images import IMAGE_PATH
 from aoai_nb.emulator.routes import embeddings as routes_embeddings
+from aoai_nb.emulator.routes import gpt_image as routes_gpt_image
 from aoai_nb.emulator.routes import media as routes_media
 from aoai_nb.emulator.routes import meta as routes_meta
 from aoai_nb.emulator.routes import text as routes_text
@@ -44,6 +45,7 @@ API_ROUTES: dict[str, Handler] = {
     "completions": routes_text.completions,
     "embeddings": routes_embeddings.embeddings,
     "images/generations": routes_media.images,
+    "images/edits": routes_gpt_image.edits,
     "audio/transcriptions": routes_media.transcriptions,
     "audio/translations": routes_media.translations,
     "audio/speech": routes_media.speech,

@@ -74,6 +74,51 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--log-level", default="warning", choices=("critical", "error", "warning", "info", "debug")
     )
+    parser.add_argument(
+        "--record", metavar="DIR", help="forward to --upstream and record every exchange in DIR"
+    )
+    parser.add_argument(
+        "--upstream",
+        metavar="URL",
+        help="with --record: the Azure resource (or emulator) to forward to; authenticates with "
+        "AZURE_OPENAI_API_KEY, else Microsoft Entra ID",
+    )
+    parser.add_argument("--replay", metavar="DIR", help="answer from the recordings in DIR, offline")
+    parser.add_argument(
+        "--replay-speed", type=float, default=1.0, help="scale recorded delays (1 as recorded, 0 none)"
+    )
+    parser.add_argument(
+        "--replay-miss",
+        choices=("error", "engine"),
+        default="error",
+        help="a request with no recording: an Azure-shaped 404 naming it (default), or served by the engines",
+    )
+
+
+def _recording(args: argparse.Namespace) -> dict[str, Any]:
+    """Emulator(record=..., replay=...) from --record/--upstream/--replay; ConfigFileError names a misuse."""
+    from pathlib import Path
+
+    from aoai_nb.emulator.recording import RecordTo, ReplayFrom
+
+    record, replay, upstream = (
+        getattr(args, "record", None),
+        getattr(args, "replay", None),
+        getattr(args, "upstream", None),
+    )
+    if record and replay:
+        raise ConfigFileError("Give --record DIR or --replay DIR, not both.")
+    if record:
+        if not upstream:
+            raise ConfigFileError("--record needs --upstream URL: the Azure resource to forward to.")
+        return {"record": RecordTo(Path(record), upstream)}
+    if upstream:
+        raise ConfigFileError("--upstream is for --record DIR.")
+    if replay:
+        if args.replay_speed < 0:
+            raise ConfigFileError(f"--replay-speed must be 0 or more, got {args.replay_speed:g}.")
+        return {"replay": ReplayFrom(Path(replay), args.replay_speed, args.replay_miss)}
+    return {}
 
 
 def _config(args: argparse.Namespace) -> EmulatorConfig:
@@ -128,6 +173,15 @@ def banner(status: dict[str, Any], url: str, api_key: str, key_generated: bool) 
             f"    {d['name']:<24} {d['capability']:<14} {d['engine_name'] or '?':<12} {d['model']:<28} "
             f"{limits}"
         )
+    recording = status.get("recording")
+    if recording:
+        what = (
+            f"forwarding to {recording['upstream']}, recording into {recording['directory']}"
+            if recording["mode"] == "record"
+            else f"answering from {recording['directory']} ({recording['recordings']} recordings, speed "
+            f"{recording['speed']:g}, misses: {recording['miss']})"
+        )
+        lines += ["", f"  {recording['mode'].capitalize()}: {what}"]
     faults, latency, content_filter = status["faults"], status["latency"], status["content_filter"]
     rates = " ".join(f"{k}={v:g}" for k, v in faults["rates"].items()) or "none"
     lines += [
@@ -158,6 +212,7 @@ def run(args: argparse.Namespace) -> int:
     out = sys.stdout
     try:
         config = _config(args)
+        recording = _recording(args)
     except ConfigFileError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -175,10 +230,11 @@ def run(args: argparse.Namespace) -> int:
         engine=args.engine,
         config=config,
         log_level=args.log_level,
+        **recording,
     )
     try:
         emulator.start()
-    except (EngineUnavailable, OSError, RuntimeError) as exc:
+    except (EngineUnavailable, OSError, RuntimeError, ValueError) as exc:
         print(f"error: cannot start the emulator: {exc}", file=sys.stderr)
         return 1
     try:

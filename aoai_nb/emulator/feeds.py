@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from typing import Protocol
 
 from aoai_nb.emulator.cancel import closes_from_any_thread
-from aoai_nb.emulator.engines.base import Finish, TextDelta
+from aoai_nb.emulator.engines.base import Engine, Finish, TextDelta
 from aoai_nb.emulator.runtime import azure_engine_errors, is_instant
 
 log = logging.getLogger("aoai_nb.emulator")
@@ -45,7 +45,7 @@ class Feed(Protocol):
         ...
 
 
-def open_feed(engine: object, start: Start) -> Feed:
+def open_feed(engine: Engine, start: Start) -> Feed:
     if is_instant(engine):
         with azure_engine_errors():
             return LoopFeed(start())
@@ -55,7 +55,7 @@ def open_feed(engine: object, start: Start) -> Feed:
 class Feeds:
     """Every feed one streamed response opens, all closed when the response ends, however it ends."""
 
-    def __init__(self, engine: object) -> None:
+    def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.opened: list[Feed] = []
 

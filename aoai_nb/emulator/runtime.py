@@ -23,12 +23,13 @@ from anyio.abc import TaskGroup
 from starlette.requests import Request
 from starlette.responses import Response
 
+from aoai_nb._headers import ENGINE_HEADER
 from aoai_nb.emulator import policy
 from aoai_nb.emulator.admission import Admission
 from aoai_nb.emulator.cancel import Cancel, Cancelled
 from aoai_nb.emulator.config import Deployment, EmulatorConfig
 from aoai_nb.emulator.engines import EngineKind, EngineSet, load_engine_set
-from aoai_nb.emulator.engines.base import EngineInputError, EngineUnavailable
+from aoai_nb.emulator.engines.base import Engine, EngineInputError, EngineUnavailable
 from aoai_nb.emulator.faults import (
     FaultInjector,
     RateLimiter,
@@ -36,7 +37,9 @@ from aoai_nb.emulator.faults import (
     header_retry_after_ms,
     injected_error,
 )
+from aoai_nb.emulator.image_form import read_image_form
 from aoai_nb.emulator.images import ImageStore
+from aoai_nb.emulator.lifecycle import lifecycle_headers
 from aoai_nb.emulator.payloads import Upload, read_json, read_multipart
 from aoai_nb.emulator.safety import ContentFilter, FilterTriggers, parse_filter_header
 from aoai_nb.emulator.wire import AzureError, dumps, dumps_in_pieces, invalid_request, simple_error
@@ -90,6 +93,8 @@ class Call:
     triggers: FilterTriggers
     first_token_ms: float
     headers: dict[str, str] = field(default_factory=dict)
+    images: tuple[Upload, ...] = ()  # images/edits: the input pictures, in order
+    mask: Upload | None = None  # images/edits: the optional mask
 
     def engine_name(self) -> str:
         return str(getattr(self.engines, CAPABILITY_ENGINE[self.deployment.capability]).name)
@@ -101,9 +106,10 @@ def json_response(call: Call, obj: Any, status: int = 200, big: bool = False) ->
     return Response(data, status, headers=call.headers, media_type="application/json")
 
 
-def is_instant(engine: object) -> bool:
+def is_instant(engine: Engine) -> bool:
     """Engines that declare ``instant = True`` answer in microseconds and never block: the HTTP layer calls
-    them on the event loop, since a worker-thread hop would cost more than their work."""
+    them on the event loop, since a worker-thread hop would cost more than their work. Only a literal True
+    counts, and an engine from outside that lacks the attribute is not instant."""
     return getattr(engine, "instant", False) is True
 
 
@@ -148,6 +154,7 @@ class Runtime:
         self.scopes: set[anyio.CancelScope] = set()  # every request being served (cancelled at shutdown)
         self.in_flight = 0  # API requests being served
         self.admission = Admission()
+        self.extra_status: dict[str, Callable[[], Any]] = {}  # e.g. recording: the record/replay layer's
 
     def cancel_in_flight(self) -> None:
         """Shutdown: end every request being served (the gateway closes their connections quietly)."""
@@ -170,19 +177,19 @@ class Runtime:
 
     async def run(
         self,
-        engine: object,
+        engine: Engine | None,
         func: Callable[..., T],
         *args: Any,
         call: Call | None = None,
         cancel: Cancel | None = None,
         heavy: bool = False,
     ) -> T:
-        """Call ``func`` (work of ``engine``) in a worker thread - or directly when the engine is instant and
-        the work is not ``heavy`` - turning engine exceptions into Azure errors. A cancelled request stops
+        """Call ``func`` (work of ``engine``; None: other work, such as encoding) in a worker thread - or
+        directly when the engine is instant and the work is not ``heavy`` - turning engine exceptions into Azure errors. A cancelled request stops
         waiting for the thread. With ``call``, a client that disconnects meanwhile sets ``cancel`` (which the
         work checks, see cancel.py) and ends the request with Disconnect."""
         with azure_engine_errors():
-            if is_instant(engine) and not heavy:
+            if engine is not None and is_instant(engine) and not heavy:
                 return func(*args)
             work = functools.partial(
                 anyio.to_thread.run_sync, func, *args, limiter=self.threads, abandon_on_cancel=True
@@ -246,8 +253,14 @@ class Runtime:
             policy.check_classic_api_version(api_version)
         deployment = None if v1 else self.registry.for_route(request.path_params["deployment"], route)
         upload = None
+        images: list[Upload] = []
+        mask = None
         if route in MULTIPART_ROUTES:
             body, upload = await read_multipart(
+                request, self.config.max_audio_bytes, self.config.body_timeout_seconds
+            )
+        elif route == "images/edits":
+            body, images, mask = await read_image_form(
                 request, self.config.max_audio_bytes, self.config.body_timeout_seconds
             )
         else:
@@ -268,6 +281,7 @@ class Runtime:
                 )
             deployment = self.registry.for_route(model, route)
         self.stats.by_deployment[deployment.name] += 1
+        lifecycle = lifecycle_headers(self.config, deployment)  # the 410 of a retired model, when configured
         engines = self.engines_for(deployment)
         call = Call(
             request,
@@ -281,7 +295,9 @@ class Runtime:
             parse_filter_header(headers),
             self.config.first_token_ms + header_latency_ms(headers),
         )
-        call.headers["x-aoai-nb-engine"] = call.engine_name()
+        call.images, call.mask = tuple(images), mask
+        call.headers[ENGINE_HEADER] = call.engine_name()
+        call.headers.update(lifecycle)
         await self._inject_fault(call)
         return call
 

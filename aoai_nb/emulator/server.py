@@ -15,6 +15,7 @@ from typing import Any
 
 from aoai_nb.emulator.config import EmulatorConfig
 from aoai_nb.emulator.engines import EngineKind, EngineSet
+from aoai_nb.emulator.recording import RecordTo, ReplayFrom
 
 START_TIMEOUT_SECONDS = 30.0
 
@@ -37,6 +38,8 @@ class Emulator:
         *,
         engines: EngineSet | None = None,
         log_level: str = "warning",
+        record: RecordTo | None = None,
+        replay: ReplayFrom | None = None,
     ) -> None:
         self.host = host
         self.port = port
@@ -49,6 +52,7 @@ class Emulator:
             config = EmulatorConfig.from_file(config)
         self.config = config
         self._engines = engines
+        self.record, self.replay = record, replay
         self._log_level = log_level
         self._server: Any = None
         self._thread: threading.Thread | None = None
@@ -78,6 +82,15 @@ class Emulator:
         from aoai_nb.emulator.serving import EmulatorServer
 
         runtime = Runtime(self.config, self.api_key, self.auth, self.engine, self._engines)
+        app = create_app(runtime)  # before the socket: a bad recording folder leaks nothing
+        if self.record or self.replay:
+            from aoai_nb.emulator.recording.layer import RecordingLayer
+
+            layer = RecordingLayer(
+                app, api_key=self.api_key, auth=self.auth, record=self.record, replay=self.replay
+            )
+            runtime.extra_status["recording"] = layer.status
+            app = layer
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
         sock = socket.socket(
             family, socket.SOCK_STREAM, socket.IPPROTO_TCP
@@ -91,7 +104,7 @@ class Emulator:
         self.port = sock.getsockname()[1]
         self._socket = sock
         config = uvicorn.Config(
-            create_app(runtime),
+            app,
             log_level=self._log_level,
             access_log=False,
             lifespan="off",

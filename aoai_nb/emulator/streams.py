@@ -15,10 +15,11 @@ from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 from aoai_nb.emulator.cancel import Cancel
-from aoai_nb.emulator.engines.base import Finish, TextDelta
+from aoai_nb.emulator.engines.base import Engine, Finish, TextDelta
 from aoai_nb.emulator.feeds import Feed, Feeds, Item, Start
+from aoai_nb.emulator.output_cut import OutputCut, counts_as_cut
+from aoai_nb.emulator.output_cut import completion_tokens as counted_tokens
 from aoai_nb.emulator.runtime import Call, Runtime, is_instant
-from aoai_nb.emulator.safety import HEURISTIC_EVERY, OUTPUT_CUT_AFTER_DELTAS, heuristic_window
 from aoai_nb.emulator.text_requests import TextOptions
 from aoai_nb.emulator.text_shapes import (
     Head,
@@ -79,8 +80,7 @@ def _chunk_filter_results(call: Call) -> dict[str, Any]:
 class _Choice:
     """Streams one choice: passes deltas through, cuts it when the output filter fires.
 
-    Usage after a cut counts the completion tokens generated before it, as the non-streamed answer does
-    (``routes_text._tokens_before_cut``): the deltas sent (one token each) when the engine had not finished.
+    Where it is cut and what usage then counts follow ``output_cut`` (the rule collected answers follow too).
     """
 
     def __init__(self, rt: Runtime, call: Call, feed: Feed, first: Item) -> None:
@@ -90,6 +90,7 @@ class _Choice:
         self.cut: Annotation | None = None
         self.cut_early = False  # cut before the engine's Finish arrived
         self.texts: list[str] = []  # one per delta sent
+        self.rule = OutputCut(rt, call)
 
     @classmethod
     async def open(cls, rt: Runtime, call: Call, feeds: Feeds, start: Start) -> _Choice:
@@ -119,38 +120,30 @@ class _Choice:
         return item if item is not None else await self.feed.next()
 
     async def deltas_until_done(self) -> AsyncIterator[TextDelta]:
-        trigger = self.call.triggers.output
         per_token = self.rt.config.per_token_ms / 1000
         while not isinstance(item := await self._next(), Finish):
             if per_token > 0:
                 await anyio.sleep(per_token)
             self.texts.append(item.text)
             yield item
-            if trigger.filtered and self.deltas >= OUTPUT_CUT_AFTER_DELTAS:
-                self.cut, self.cut_early = trigger, True
+            cut = await self.rule.after_delta(self.texts)
+            if cut is not None:
+                self.cut, self.cut_early = cut, True
                 return
-            if self.check_due:
-                annotation = await self.rt.filter.output(heuristic_window(self.texts), self.call.triggers)
-                if annotation.filtered:
-                    self.cut, self.cut_early = annotation, True
-                    return
         self.finish = item
 
     @property
     def check_due(self) -> bool:
         """Whether the heuristic checks the output before the next delta (what is sent goes out first)."""
-        return self.rt.filter.active and self.deltas % HEURISTIC_EVERY == 0
+        return self.rule.check_due(self.deltas)
 
     async def judge(self) -> None:
         """Once every delta is sent: the output filter's verdict on the reply (``final_texts``), unless it cut
         already."""
         if self.finish is None or self.cut is not None:
             return
-        if self.rt.filter.active:
-            annotation = await self.rt.filter.reply(self.texts, self.call.triggers)
-        else:
-            annotation = self.call.triggers.output
-        if annotation.filtered and not self.finish.tool_calls:
+        annotation = await self.rule.at_end(self.texts)
+        if counts_as_cut(annotation, self.finish):
             self.cut = annotation
 
     async def drain(self) -> None:
@@ -164,9 +157,7 @@ class _Choice:
         self.feed.close()
 
     def completion_tokens(self) -> int:
-        if self.cut_early or self.finish is None:
-            return self.deltas
-        return self.finish.completion_tokens
+        return counted_tokens(self.deltas, self.cut_early, self.finish)
 
     def finish_reason(self) -> str:
         return (
@@ -191,7 +182,7 @@ async def _open_first(rt: Runtime, call: Call, feeds: Feeds, start: Start) -> _C
 async def chat_stream(
     rt: Runtime,
     call: Call,
-    engine: object,
+    engine: Engine,
     factory: Factory,
     opts: TextOptions,
     head: Head,
@@ -244,7 +235,11 @@ async def _chat_events(
             prompt_tokens = choice.finish.prompt_tokens
         completion_tokens += choice.completion_tokens()
     if opts.include_usage:
-        yield sse_event(head.chunk([], usage=usage(prompt_tokens, completion_tokens)))
+        yield sse_event(
+            head.chunk(
+                [], usage=usage(prompt_tokens, completion_tokens, reasoning=call.deployment.info.is_reasoning)
+            )
+        )
     yield SSE_DONE
 
 
@@ -307,7 +302,7 @@ def _text_choice(index: int, text: str, results: dict[str, Any], logprobs: Any =
 async def completion_stream(
     rt: Runtime,
     call: Call,
-    engine: object,
+    engine: Engine,
     factories: list[Factory],
     opts: TextOptions,
     head: Head,

@@ -162,7 +162,7 @@ def parse_completion(body: dict[str, Any]) -> tuple[list[CompletionRequest], Tex
     prompts = p.texts_or_tokens(p.required(body, "prompt"), "prompt")
     max_tokens = p.integer(body, "max_tokens", 16, 0)
     logprobs_n = p.integer(body, "logprobs", None, 0, 5)
-    n = p.integer(body, "n", 1, 1, 128) or 1
+    n = p.integer(body, "n", 1, 1, MAX_CHOICES) or 1
     if len(prompts) * n > MAX_CHOICES:
         raise invalid_request(
             f"{len(prompts)} prompts x n={n} asks for {len(prompts) * n} choices; the emulator answers at most "

@@ -318,3 +318,16 @@ def image_prompt_filtered_error(annotation: Annotation, revised_prompt: str | No
         }
     }
     return AzureError(400, body)
+
+
+def image_output_filtered_error() -> AzureError:
+    """The generated image was blocked by the output filter (images have no partial answer to cut)."""
+    body = {
+        "error": {
+            "code": "contentFilter",
+            "message": "Your generated image was filtered as a result of our safety system.",
+            "param": "prompt",
+            "type": "invalid_request_error",
+        }
+    }
+    return AzureError(400, body)

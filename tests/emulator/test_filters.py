@@ -240,7 +240,7 @@ class WordModeration:
 
 
 def test_heuristic_cut_counts_the_same_tokens_streamed_or_not(make_emulator: Any) -> None:
-    from aoai_nb.emulator.streams import HEURISTIC_EVERY
+    from aoai_nb.emulator.safety import HEURISTIC_EVERY
 
     scripted = load_engine_set("scripted")
     engines = replace(scripted, chat=Repeated(times=3), moderation=WordModeration())

@@ -1,11 +1,14 @@
 """Engine interfaces: what the emulator's HTTP layer asks of a model, one protocol per capability.
 
-The HTTP layer (``aoai_nb.emulator.app``) turns a validated request into one of the request objects below and
-calls the engine from a worker thread, never on the event loop. Engines know nothing about HTTP, Azure's JSON
-shapes or content filtering; they only compute. Two families implement these protocols:
+The HTTP layer (``aoai_nb.emulator.routes``) turns a validated request into one of the request objects below and
+calls the engine from a worker thread - or directly on the event loop when the engine declares ``instant = True``
+(work of microseconds, where a thread hop would cost more). Engines know nothing about HTTP, Azure's JSON shapes or
+content filtering; they only compute. Two families implement these protocols:
 
-- ``scripted``: deterministic, instant, dependency-free placeholders (``engines/scripted_*.py``);
-- ``local``: real small models shipped inside PyPI packages (``engines/local_*.py``, the ``[local]`` extra).
+- ``scripted``: deterministic, dependency-free placeholders (``engines/scripted/``);
+- ``local``: real small models shipped inside PyPI packages (``engines/local/``, the ``[local]`` extra).
+
+``EngineSet`` names the engine serving each capability; ``aoai_nb.emulator.engines.load_engine_set`` builds one.
 
 Every engine has a ``name`` (sent back in the ``x-aoai-nb-engine`` response header, e.g. ``"scripted"`` or
 ``"local:smollm2-135m-instruct-q4_1"``) so nobody mistakes placeholder output for a model's.
@@ -33,6 +36,14 @@ class EngineInputError(ValueError):
     def __init__(self, message: str, param: str | None = None) -> None:
         super().__init__(message)
         self.param = param
+
+
+@runtime_checkable
+class Engine(Protocol):
+    """What every engine has: a ``name`` for the engine header, and whether its calls are ``instant``."""
+
+    name: str
+    instant: bool  # True: microseconds per call, never blocks; the HTTP layer calls it on the event loop
 
 
 # --- chat and legacy completions -------------------------------------------------------------------------
@@ -119,9 +130,7 @@ Generation = Iterator[TextDelta | Finish]
 
 
 @runtime_checkable
-class ChatEngine(Protocol):
-    name: str
-
+class ChatEngine(Engine, Protocol):
     def chat(self, request: ChatRequest, choice_index: int = 0) -> Generation:
         """Yield TextDelta items as they are produced, then exactly one Finish.
 
@@ -131,9 +140,7 @@ class ChatEngine(Protocol):
 
 
 @runtime_checkable
-class CompletionEngine(Protocol):
-    name: str
-
+class CompletionEngine(Engine, Protocol):
     def complete(self, request: CompletionRequest, choice_index: int = 0) -> Generation: ...
 
 
@@ -147,8 +154,7 @@ class EmbeddingResult:
 
 
 @runtime_checkable
-class EmbeddingEngine(Protocol):
-    name: str
+class EmbeddingEngine(Engine, Protocol):
     native_dimensions: int  # requests for more are a 400 naming this limit
 
     def embed(self, texts: list[str], dimensions: int | None = None) -> EmbeddingResult:
@@ -175,9 +181,7 @@ class ImageResult:
 
 
 @runtime_checkable
-class ImageEngine(Protocol):
-    name: str
-
+class ImageEngine(Engine, Protocol):
     def generate(self, request: ImageRequest) -> ImageResult: ...
 
 
@@ -226,9 +230,7 @@ class Transcript:
 
 
 @runtime_checkable
-class TranscriptionEngine(Protocol):
-    name: str
-
+class TranscriptionEngine(Engine, Protocol):
     def transcribe(self, request: TranscriptionRequest) -> Transcript: ...
 
 
@@ -238,7 +240,7 @@ class TranscriptionEngine(Protocol):
 @dataclass(frozen=True)
 class SpeechRequest:
     text: str
-    voice: str  # OpenAI voice name: alloy, echo, fable, onyx, nova, shimmer, ...
+    voice: str  # one of VOICES
     speed: float = 1.0  # 0.25 - 4.0
 
 
@@ -249,12 +251,16 @@ class SpeechResult:
 
 
 @runtime_checkable
-class SpeechEngine(Protocol):
-    name: str
-
+class SpeechEngine(Engine, Protocol):
     def synthesize(self, request: SpeechRequest) -> SpeechResult:
         """Mono int16 PCM; the HTTP layer resamples to 24 kHz and encodes the requested format."""
         ...
+
+
+# Every voice of the catalog's speech models (tests/local/test_local_audio.py checks that they agree).
+VOICES = (
+    "alloy", "ash", "ballad", "coral", "echo", "fable", "nova", "onyx", "sage", "shimmer", "verse", "marin", "cedar",
+)  # fmt: skip
 
 
 # --- moderation (the content filter's optional heuristic for natural text) -------------------------------
@@ -264,9 +270,34 @@ CATEGORIES: tuple[str, ...] = ("hate", "sexual", "violence", "self_harm")
 
 
 @runtime_checkable
-class ModerationEngine(Protocol):
-    name: str
-
+class ModerationEngine(Engine, Protocol):
     def score(self, texts: list[str]) -> list[dict[str, Severity]]:
         """One mapping per text from each of CATEGORIES to a severity."""
         ...
+
+
+# --- the set of engines an emulator serves with ---------------------------------------------------------
+
+
+@dataclass
+class EngineSet:
+    chat: ChatEngine
+    completion: CompletionEngine
+    embedding: EmbeddingEngine
+    image: ImageEngine
+    transcription: TranscriptionEngine
+    speech: SpeechEngine
+    moderation: ModerationEngine | None = None  # None: only header-triggered filtering
+
+    def names(self) -> dict[str, str]:
+        """Capability -> engine name, for the banner and the status endpoint."""
+        names = {
+            "chat": self.chat.name,
+            "completions": self.completion.name,
+            "embeddings": self.embedding.name,
+            "images": self.image.name,
+            "transcription": self.transcription.name,
+            "speech": self.speech.name,
+        }
+        names["moderation"] = self.moderation.name if self.moderation else "off"
+        return names

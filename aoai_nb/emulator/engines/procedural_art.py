@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from aoai_nb.emulator.engines.base import ImageRequest
+from aoai_nb.emulator.engines.base import ImageRequest, ImageResult
 
 WORK_PIXELS = 340_000  # painting resolution budget (then resized), keeps 1792x1024 well under 0.3 s
 WORK_PIXELS_HD = 480_000
@@ -142,3 +142,19 @@ def render_art(request: ImageRequest) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", compress_level=3)
     return buffer.getvalue()
+
+
+PLACEHOLDER_PREFIX = "[emulator placeholder art: procedural image, no text-to-image model]"
+
+
+class ProceduralImageEngine:
+    """Deterministic placeholder art (no PyPI package carries a text-to-image model), labelled in
+    ``revised_prompt``. Both engine families serve images with it, under their own ``name``."""
+
+    instant = False  # painting a 1792x1024 canvas takes tens of milliseconds: run it off the event loop
+
+    def __init__(self, name: str = "procedural") -> None:
+        self.name = name
+
+    def generate(self, request: ImageRequest) -> ImageResult:
+        return ImageResult(png=render_art(request), revised_prompt=f"{PLACEHOLDER_PREFIX} {request.prompt}")

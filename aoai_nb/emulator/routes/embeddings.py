@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 from starlette.responses import Response
 
+from aoai_nb.emulator import model_rules as rules
 from aoai_nb.emulator import params as p
 from aoai_nb.emulator.engines.base import EmbeddingResult
 from aoai_nb.emulator.faults import estimate_tokens
@@ -23,6 +24,7 @@ MAX_INPUT_TOKENS = 8191  # per input, as Azure's text-embedding models; estimate
 async def embeddings(rt: Runtime, call: Call) -> Response:
     body = call.body
     p.reject_unknown(body, EMBEDDING_PARAMS)
+    rules.check_rejected(call.deployment.info, body)  # text-embedding-ada-002: no dimensions
     texts = p.texts_or_tokens(p.required(body, "input"), "input")
     if len(texts) > MAX_INPUTS:
         raise invalid_request(

@@ -8,6 +8,7 @@ from typing import Any
 
 from starlette.responses import PlainTextResponse, Response
 
+from aoai_nb.emulator import model_rules as rules
 from aoai_nb.emulator import params as p
 from aoai_nb.emulator.audio import max_audio_seconds
 from aoai_nb.emulator.cancel import Cancel
@@ -18,25 +19,29 @@ from aoai_nb.emulator.engines.base import (
     Transcript,
     TranscriptionRequest,
 )
+from aoai_nb.emulator.event_streams import event_stream
 from aoai_nb.emulator.images import IMAGE_PATH, image_base_url
+from aoai_nb.emulator.routes import gpt_image, speech_sse, transcribe
 from aoai_nb.emulator.runtime import Call, Runtime, json_response
 from aoai_nb.emulator.wire import (
-    AzureError,
     echo,
     image_filter_results,
+    image_output_filtered_error,
     image_prompt_filter_results,
     image_prompt_filtered_error,
     invalid_request,
+    operation_not_supported,
 )
 
 IMAGE_PARAMS = {"model", "prompt", "n", "size", "quality", "style", "response_format", "user"}
 SIZES = {"1024x1024": (1024, 1024), "1792x1024": (1792, 1024), "1024x1792": (1024, 1792)}
 AUDIO_FORMATS = ("json", "text", "srt", "verbose_json", "vtt")
 SPEECH_FORMATS = ("mp3", "opus", "aac", "flac", "wav", "pcm")
-VOICES = ("alloy", "ash", "ballad", "coral", "echo", "fable", "nova", "onyx", "sage", "shimmer", "verse")
 
 
 async def images(rt: Runtime, call: Call) -> Response:
+    if gpt_image.is_gpt_image(call.deployment.info):
+        return await gpt_image.generate(rt, call)
     body = call.body
     p.reject_unknown(body, IMAGE_PARAMS)
     p.required(body, "prompt")
@@ -61,17 +66,7 @@ async def images(rt: Runtime, call: Call) -> Response:
     if annotation.filtered:
         raise image_prompt_filtered_error(annotation)
     if call.triggers.output.filtered:
-        raise AzureError(
-            400,
-            {
-                "error": {
-                    "code": "contentFilter",
-                    "message": "Your generated image was filtered as a result of our safety system.",
-                    "param": "prompt",
-                    "type": "invalid_request_error",
-                }
-            },
-        )
+        raise image_output_filtered_error()
     await rt.before_output(call)
     width, height = SIZES[size]
     request = ImageRequest(prompt=prompt, width=width, height=height, quality=quality, style=style)
@@ -160,8 +155,15 @@ def verbose(transcript: Transcript, task: str, granularities: list[str]) -> dict
 
 
 async def _audio(rt: Runtime, call: Call, translate: bool) -> Response:
+    info = call.deployment.info
+    if not info.has("translation"):  # the gpt-4o transcribe models: their own rules; no translations
+        if translate:
+            raise operation_not_supported("translation", call.deployment.model)
+        return await transcribe.transcribe(rt, call)
     fields, upload = call.body, call.upload
     assert upload is not None  # the gateway parsed the multipart body and required 'file'
+    rules.check_rejected(info, fields)
+    fields.pop("stream", None)  # whisper ignores stream (SDK docstring)
     known = {"model", "prompt", "response_format", "temperature"} | (
         set() if translate else {"language", "timestamp_granularities"}
     )
@@ -219,22 +221,26 @@ async def translations(rt: Runtime, call: Call) -> Response:
 
 
 async def speech(rt: Runtime, call: Call) -> Response:
+    """audio/speech with the deployment's model rules: its voices, ``instructions`` (gpt-4o-mini-tts only;
+    tts/tts-hd answer 400) and ``stream_format`` ``sse`` (gpt-4o-mini-tts only)."""
+    info = call.deployment.info
     body = call.body
     p.reject_unknown(
         body, {"model", "input", "voice", "response_format", "speed", "instructions", "stream_format"}
     )
+    rules.check_rejected(info, body)
     p.required(body, "input")
-    text = p.string(body, "input", max_length=4096) or ""
+    text = p.string(body, "input", max_length=int(info.limits.get("input_chars", 4096))) or ""
     if not text.strip():
         raise invalid_request(
             "Invalid value for 'input': it is empty; give the text to speak.", param="input"
         )
     p.required(body, "voice")
-    voice = p.string(body, "voice", choices=VOICES) or "alloy"
-    fmt = p.string(body, "response_format", "mp3", choices=SPEECH_FORMATS) or "mp3"
+    voice = rules.check_voice(info, body.get("voice"))
+    fmt = p.string(body, "response_format", "mp3", choices=info.response_formats) or "mp3"
     speed = _form_number(body, "speed", 1.0, 0.25, 4.0)
-    p.string(body, "instructions")
-    p.string(body, "stream_format", choices=("audio",))
+    instructions = p.string(body, "instructions", max_length=4096)
+    stream_format = rules.check_choice(info, "stream_format", body.get("stream_format")) or "audio"
     rt.charge(call, 0)
     await rt.before_output(call)
     engine = call.engines.speech
@@ -244,4 +250,9 @@ async def speech(rt: Runtime, call: Call) -> Response:
     from aoai_nb.emulator.audio import encode_speech
 
     data, content_type = await rt.run(None, encode_speech, result.samples, result.sample_rate, fmt, call=call)
+    if instructions:
+        call.headers[speech_sse.INSTRUCTIONS_HEADER] = speech_sse.INSTRUCTIONS_NOTE
+    if stream_format == "sse":
+        seconds = len(result.samples) / result.sample_rate
+        return event_stream(call, speech_sse.events(data, text, instructions, seconds))
     return Response(data, headers=call.headers, media_type=content_type)

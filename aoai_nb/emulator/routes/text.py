@@ -11,10 +11,11 @@ import anyio
 from starlette.responses import Response
 
 from aoai_nb.emulator.cancel import Cancel
-from aoai_nb.emulator.engines.base import CompletionEngine, CompletionRequest, Finish, TextDelta
+from aoai_nb.emulator.engines.base import CompletionEngine, CompletionRequest, Engine, Finish, TextDelta
 from aoai_nb.emulator.faults import estimate_tokens
+from aoai_nb.emulator.model_rules import REASONING_HEADER, REASONING_NOTE, check_chat
+from aoai_nb.emulator.output_cut import OutputCut, collected_cut
 from aoai_nb.emulator.runtime import Call, Runtime, json_response
-from aoai_nb.emulator.safety import HEURISTIC_EVERY, OUTPUT_CUT_AFTER_DELTAS, heuristic_window
 from aoai_nb.emulator.streams import Factory, chat_stream, completion_stream
 from aoai_nb.emulator.text_requests import TextOptions, parse_chat, parse_completion
 from aoai_nb.emulator.text_shapes import (
@@ -69,22 +70,6 @@ class _Choices:
     tokens: list[int]
 
 
-async def _tokens_before_cut(rt: Runtime, call: Call, gen: Generated) -> int:
-    """Completion tokens generated before the output filter cut this choice: what a stream of the same request
-    reports, though a collected reply is cut whole. The header trigger lets OUTPUT_CUT_AFTER_DELTAS deltas out
-    (one token each); the heuristic checks a window of the text every HEURISTIC_EVERY deltas, then the whole
-    reply."""
-    if call.triggers.output.filtered:
-        if len(gen.deltas) >= OUTPUT_CUT_AFTER_DELTAS:
-            return OUTPUT_CUT_AFTER_DELTAS
-        return gen.finish.completion_tokens
-    texts = [d.text for d in gen.deltas]
-    for end in range(HEURISTIC_EVERY, len(texts) + 1, HEURISTIC_EVERY):
-        if (await rt.filter.output(heuristic_window(texts[:end]), call.triggers)).filtered:
-            return end
-    return gen.finish.completion_tokens
-
-
 def _collect_all(factories: list[Factory], n: int, cancel: Cancel) -> list[Generated]:
     """Every choice of every prompt, one after another (in a worker thread); stops once the client has gone."""
     results = []
@@ -96,23 +81,25 @@ def _collect_all(factories: list[Factory], n: int, cancel: Cancel) -> list[Gener
 
 
 async def _generate(
-    rt: Runtime, call: Call, engine: object, factories: list[Factory], n: int, heavy: bool
+    rt: Runtime, call: Call, engine: Engine, factories: list[Factory], n: int, heavy: bool
 ) -> _Choices:
     """Every choice of every prompt (choice index = prompt index * n + j), in one engine call."""
     cancel = Cancel()
     results = await rt.run(engine, _collect_all, factories, n, cancel, call=call, cancel=cancel, heavy=heavy)
-    annotations = [await rt.filter.reply([d.text for d in g.deltas], call.triggers) for g in results]
-    cut = [a.filtered and not g.finish.tool_calls for g, a in zip(results, annotations, strict=True)]
-    tokens = [
-        await _tokens_before_cut(rt, call, g) if c else g.finish.completion_tokens
-        for g, c in zip(results, cut, strict=True)
-    ]
+    rule = OutputCut(rt, call)
+    verdicts = [await collected_cut(rule, [d.text for d in g.deltas], g.finish) for g in results]
+    annotations = [annotation for annotation, _, _ in verdicts]
+    cut = [is_cut for _, is_cut, _ in verdicts]
+    tokens = [count for _, _, count in verdicts]
     if rt.config.per_token_ms > 0:
         await anyio.sleep(sum(tokens) * rt.config.per_token_ms / 1000)
     return _Choices(results, annotations, cut, tokens)
 
 
 async def chat(rt: Runtime, call: Call) -> Response:
+    info = call.deployment.info
+    if check_chat(info, call.body) is not None:
+        call.headers[REASONING_HEADER] = REASONING_NOTE
     request, opts = parse_chat(call.body)
     rt.charge(call, estimate_tokens(opts.prompt_texts, opts.max_tokens, opts.n))
     filter_results = await _screen_prompts(rt, call, opts)
@@ -160,7 +147,11 @@ def _chat_reply(
         "object": "chat.completion",
         "prompt_filter_results": filter_results,
         "system_fingerprint": "fp_aoai_nb_emulator",
-        "usage": usage(out.generated[0].finish.prompt_tokens, sum(out.tokens)),
+        "usage": usage(
+            out.generated[0].finish.prompt_tokens,
+            sum(out.tokens),
+            reasoning=call.deployment.info.is_reasoning,
+        ),
     }
     return json_response(call, body, big=big)
 

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import importlib.util
 
-from aoai_nb.emulator.engines import EngineSet
-from aoai_nb.emulator.engines.base import EngineUnavailable, ImageRequest, ImageResult
+from aoai_nb.emulator.engines.base import EngineSet, EngineUnavailable
 from aoai_nb.emulator.engines.local.weights import INSTALL_COMMAND, WEIGHTS
+from aoai_nb.emulator.engines.procedural_art import ProceduralImageEngine
 
 # import name -> what to install; runtimes first, then the packages that carry the weights
 REQUIRED_MODULES: dict[str, str] = {
@@ -33,8 +33,6 @@ REQUIRED_MODULES: dict[str, str] = {
     **{w.module: w.distribution for files in WEIGHTS.values() for w in files},
 }
 
-PLACEHOLDER_PREFIX = "[emulator placeholder art: procedural image, no text-to-image model]"
-
 
 def missing_modules() -> list[str]:
     """Distributions whose import name cannot be found (nothing is imported)."""
@@ -45,17 +43,6 @@ def missing_modules() -> list[str]:
 
 def local_available() -> bool:
     return not missing_modules()
-
-
-class ProceduralImageEngine:
-    """Deterministic placeholder art: no PyPI package carries a text-to-image model."""
-
-    name = "procedural"
-
-    def generate(self, request: ImageRequest) -> ImageResult:
-        from aoai_nb.emulator.engines.procedural_art import render_art
-
-        return ImageResult(png=render_art(request), revised_prompt=f"{PLACEHOLDER_PREFIX} {request.prompt}")
 
 
 def local_engine_set() -> EngineSet:

@@ -24,6 +24,7 @@ THREADS = 2
 
 
 class LocalEmbeddingEngine:
+    instant = False  # real model work: the HTTP layer runs it in a worker thread
     name = EMBEDDING_MODEL_NAME
     native_dimensions = 384
 

@@ -157,13 +157,18 @@ def _sampling_body(sampling: SamplingParams, choice_index: int) -> dict[str, Any
     return body
 
 
-class LocalChatEngine:
+class _SmolLM2Engine:
+    """Chat and legacy completions share one loaded model (and its two slots)."""
+
+    instant = False  # real model work: the HTTP layer runs it in a worker thread
     name = CHAT_MODEL_NAME
     slots = SLOTS  # generations at once; more wait in a bounded queue (admission.py), then get 429s
 
     def __init__(self, runtime: SmolLM2Runtime) -> None:
         self.runtime = runtime
 
+
+class LocalChatEngine(_SmolLM2Engine):
     def chat(self, request: ChatRequest, choice_index: int = 0) -> Generation:
         self.runtime.server()  # load (or fail with EngineUnavailable) here rather than mid-stream
         mode, functions = tool_mode(request)
@@ -189,13 +194,7 @@ class LocalChatEngine:
         )
 
 
-class LocalCompletionEngine:
-    name = CHAT_MODEL_NAME
-    slots = SLOTS  # shared with the chat engine (same runtime)
-
-    def __init__(self, runtime: SmolLM2Runtime) -> None:
-        self.runtime = runtime
-
+class LocalCompletionEngine(_SmolLM2Engine):
     def complete(self, request: CompletionRequest, choice_index: int = 0) -> Generation:
         if request.suffix:
             raise EngineInputError(

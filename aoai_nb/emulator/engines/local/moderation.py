@@ -113,6 +113,7 @@ def severity(score: float) -> Severity:
 
 
 class LocalModerationEngine:
+    instant = False  # real model work: the HTTP layer runs it in a worker thread
     name = MODERATION_MODEL_NAME
 
     def __init__(self, embedder: EmbeddingEngine) -> None:

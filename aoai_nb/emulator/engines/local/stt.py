@@ -26,6 +26,7 @@ THREADS = 2
 
 
 class LocalTranscriptionEngine:
+    instant = False  # real model work: the HTTP layer runs it in a worker thread
     name = TRANSCRIPTION_MODEL_NAME
 
     def __init__(self) -> None:

@@ -12,20 +12,28 @@ from typing import Any
 
 import numpy as np
 
-from aoai_nb.emulator.engines.base import EngineInputError, EngineUnavailable, SpeechRequest, SpeechResult
+from aoai_nb.emulator.engines.base import (
+    VOICES,
+    EngineInputError,
+    EngineUnavailable,
+    SpeechRequest,
+    SpeechResult,
+)
 from aoai_nb.emulator.engines.local.weights import INSTALL_COMMAND, verify_weights
 
 SPEECH_MODEL_NAME = "local:piper-joe-medium"
 
-# OpenAI voice -> (noise_scale, noise_w_scale); the voice's own defaults are (0.667, 0.8).
-VOICES: dict[str, tuple[float, float]] = {
+# OpenAI voice (one of VOICES) -> (noise_scale, noise_w_scale); the voice's own defaults are (0.667, 0.8).
+_NOISE: dict[str, tuple[float, float]] = {
     "alloy": (0.667, 0.8), "ash": (0.6, 0.7), "ballad": (0.75, 0.9), "coral": (0.7, 0.85),
     "echo": (0.55, 0.65), "fable": (0.8, 1.0), "nova": (0.667, 0.9), "onyx": (0.5, 0.6),
     "sage": (0.6, 0.8), "shimmer": (0.75, 0.7), "verse": (0.7, 1.0),
+    "marin": (0.65, 0.75), "cedar": (0.58, 0.72),  # gpt-4o-mini-tts's newer voices
 }  # fmt: skip
 
 
 class LocalSpeechEngine:
+    instant = False  # real model work: the HTTP layer runs it in a worker thread
     name = SPEECH_MODEL_NAME
 
     def __init__(self) -> None:
@@ -60,7 +68,7 @@ class LocalSpeechEngine:
         from piper import SynthesisConfig
 
         voice = self._load()
-        noise_scale, noise_w_scale = VOICES[request.voice]
+        noise_scale, noise_w_scale = _NOISE.get(request.voice, (0.667, 0.8))
         config = SynthesisConfig(
             length_scale=1.0 / request.speed, noise_scale=noise_scale, noise_w_scale=noise_w_scale
         )

@@ -7,7 +7,7 @@ transcription, speech). No content moderation: only header-triggered filtering a
 
 from __future__ import annotations
 
-from aoai_nb.emulator.engines import EngineSet
+from aoai_nb.emulator.engines.base import EngineSet
 from aoai_nb.emulator.engines.scripted.embeddings import ScriptedEmbeddingEngine
 from aoai_nb.emulator.engines.scripted.media import (
     ScriptedImageEngine,

@@ -69,6 +69,7 @@ def normalise_rows(matrix: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
 
 
 class ScriptedEmbeddingEngine:
+    instant = False  # run in a worker thread
     name = "scripted"
     native_dimensions = NATIVE_DIMENSIONS
 

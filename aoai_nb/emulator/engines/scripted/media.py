@@ -15,8 +15,6 @@ import numpy.typing as npt
 
 from aoai_nb.emulator.audio import DECODE_RATE, decode_audio
 from aoai_nb.emulator.engines.base import (
-    ImageRequest,
-    ImageResult,
     Segment,
     SpeechRequest,
     SpeechResult,
@@ -24,10 +22,9 @@ from aoai_nb.emulator.engines.base import (
     TranscriptionRequest,
     Word,
 )
-from aoai_nb.emulator.engines.procedural_art import render_art
+from aoai_nb.emulator.engines.procedural_art import ProceduralImageEngine
 from aoai_nb.emulator.engines.scripted.tokens import split_tokens, stable_hash
 
-PLACEHOLDER_PREFIX = "[emulator placeholder art: procedural image, no text-to-image model]"
 FRAME_SECONDS = 0.02
 MERGE_GAP_SECONDS = 0.3
 MIN_REGION_SECONDS = 0.1
@@ -44,11 +41,11 @@ _LANGUAGES = dict(
 )  # fmt: skip
 
 
-class ScriptedImageEngine:
-    name = "scripted"
+class ScriptedImageEngine(ProceduralImageEngine):
+    """The procedural placeholder art, named ``scripted``."""
 
-    def generate(self, request: ImageRequest) -> ImageResult:
-        return ImageResult(png=render_art(request), revised_prompt=f"{PLACEHOLDER_PREFIX} {request.prompt}")
+    def __init__(self) -> None:
+        super().__init__("scripted")
 
 
 def voiced_regions(samples: npt.NDArray[np.float32], rate: int) -> list[tuple[float, float]]:
@@ -83,6 +80,7 @@ def language_name(code: str | None) -> str:
 
 
 class ScriptedTranscriptionEngine:
+    instant = False  # run in a worker thread
     name = "scripted"
 
     def transcribe(self, request: TranscriptionRequest) -> Transcript:
@@ -140,6 +138,7 @@ def _spread_words(text: str, start: float, end: float) -> list[Word]:
 
 
 class ScriptedSpeechEngine:
+    instant = False  # run in a worker thread
     name = "scripted"
 
     def synthesize(self, request: SpeechRequest) -> SpeechResult:
