@@ -94,9 +94,16 @@ def test_the_duration_bound_follows_the_model() -> None:
     assert max_audio_seconds("whisper", configured=60) == 60
 
 
-@pytest.mark.parametrize("fixture", ["bomb", "hidden_bomb"])
+@pytest.mark.parametrize(
+    ("fixture", "deployment"),
+    [("bomb", "whisper"), ("hidden_bomb", "whisper"), ("bomb", "gpt-4o-mini-transcribe")],
+)
 def test_the_transcription_route_answers_a_bomb_with_openais_400_under_a_memory_bound(
-    make_emulator: Callable[..., Any], request: pytest.FixtureRequest, fixture: str, traced: Any
+    make_emulator: Callable[..., Any],
+    request: pytest.FixtureRequest,
+    fixture: str,
+    deployment: str,
+    traced: Any,
 ) -> None:
     data = request.getfixturevalue(fixture)
     emu = make_emulator(config=EmulatorConfig.default().with_changes(max_audio_seconds=60))
@@ -104,7 +111,7 @@ def test_the_transcription_route_answers_a_bomb_with_openais_400_under_a_memory_
         azure_endpoint=emu.url, api_key=emu.api_key, api_version="2024-10-21", max_retries=0
     )
     with client, pytest.raises(openai.BadRequestError) as caught:
-        client.audio.transcriptions.create(model="whisper", file=("bomb.flac", data))
+        client.audio.transcriptions.create(model=deployment, file=("bomb.flac", data))
     error = caught.value.body
     assert isinstance(error, dict)
     assert "which is the maximum for this model" in error["message"]
