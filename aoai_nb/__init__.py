@@ -21,7 +21,9 @@ _EXPORTS: dict[str, str] = {
     "SemanticIndex": "aoai_nb.embeddings._index",
     "Settings": "aoai_nb.config",
     "StreamResult": "aoai_nb.display._live",
+    "UnknownModelWarning": "aoai_nb.chat._args",
     "UsageTracker": "aoai_nb.display._usage",
+    "chat_args": "aoai_nb.chat._args",
     "chat_widget": "aoai_nb.chat._widget",
     "cosine_similarity": "aoai_nb.embeddings._similarity",
     "doctor": "aoai_nb.doctor",
@@ -44,6 +46,7 @@ _EXPORTS: dict[str, str] = {
 __all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:  # pragma: no cover
+    from aoai_nb.chat._args import UnknownModelWarning, chat_args
     from aoai_nb.chat._widget import chat_widget
     from aoai_nb.client import make_async_client, make_client
     from aoai_nb.config import ConfigError, Settings, load_settings

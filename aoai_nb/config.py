@@ -17,25 +17,58 @@ from urllib.parse import urlsplit
 
 AuthMode = Literal["key", "entra", "auto"]
 Flavour = Literal["classic", "v1"]
-Capability = Literal["chat", "embeddings", "images", "transcription", "speech", "completions"]
+Capability = Literal[
+    "chat",
+    "classic_chat",
+    "embeddings",
+    "images",
+    "classic_images",
+    "transcription",
+    "classic_transcription",
+    "diarization",
+    "speech",
+    "classic_speech",
+    "completions",
+]
 
 LATEST_GA_API_VERSION = "2024-10-21"
 ENTRA_SCOPE = "https://cognitiveservices.azure.com/.default"
 CAPABILITIES: tuple[Capability, ...] = (
     "chat",
+    "classic_chat",
     "embeddings",
     "images",
+    "classic_images",
     "transcription",
+    "classic_transcription",
+    "diarization",
     "speech",
+    "classic_speech",
     "completions",
 )
+# Each capability's default deployment: what a workshop deploys on a resource created today, and the
+# previous generation ("classic_*": a non-reasoning chat model, dall-e-3, whisper, tts) for the notebooks that
+# show both. The names match the emulator's default deployments (aoai_nb/emulator/deployments.yaml).
 DEFAULT_DEPLOYMENTS: dict[Capability, str] = {
-    "chat": "gpt-4o-mini",
+    "chat": "gpt-5-mini",
+    "classic_chat": "gpt-4o",
     "embeddings": "text-embedding-3-small",
-    "images": "dall-e-3",
-    "transcription": "whisper",
-    "speech": "tts",
+    "images": "gpt-image-1-mini",
+    "classic_images": "dall-e-3",
+    "transcription": "gpt-4o-mini-transcribe",
+    "classic_transcription": "whisper",
+    "diarization": "gpt-4o-transcribe-diarize",
+    "speech": "gpt-4o-mini-tts",
+    "classic_speech": "tts",
     "completions": "gpt-35-turbo-instruct",
+}
+# The capability family each capability's deployments answer (what doctor probes them with).
+BASE_CAPABILITY: dict[Capability, str] = {
+    "classic_chat": "chat",
+    "classic_images": "images",
+    "classic_transcription": "transcription",
+    "diarization": "transcription",
+    "classic_speech": "speech",
 }
 
 # Environment variable for each setting. Deployment variables follow AZURE_OPENAI_<CAPABILITY>_DEPLOYMENT.
@@ -45,6 +78,8 @@ ENV_API_VERSION = "OPENAI_API_VERSION"
 ENV_AUTH = "AOAI_NB_AUTH"
 ENV_FLAVOUR = "AOAI_NB_FLAVOUR"
 ENV_HTTP_LOG = "AOAI_NB_HTTP_LOG"
+# Which model a deployment runs, for deployments whose name is not the model's: "my-chat=gpt-5-mini,old=gpt-4o"
+ENV_DEPLOYMENT_MODELS = "AOAI_NB_DEPLOYMENT_MODELS"
 
 
 def deployment_env(capability: Capability) -> str:
@@ -94,11 +129,18 @@ class Secret:
 
 @dataclass(frozen=True)
 class Deployments:
+    """The deployment name per capability. ``classic_*`` name the previous generation's deployments."""
+
     chat: str = DEFAULT_DEPLOYMENTS["chat"]
+    classic_chat: str = DEFAULT_DEPLOYMENTS["classic_chat"]
     embeddings: str = DEFAULT_DEPLOYMENTS["embeddings"]
     images: str = DEFAULT_DEPLOYMENTS["images"]
+    classic_images: str = DEFAULT_DEPLOYMENTS["classic_images"]
     transcription: str = DEFAULT_DEPLOYMENTS["transcription"]
+    classic_transcription: str = DEFAULT_DEPLOYMENTS["classic_transcription"]
+    diarization: str = DEFAULT_DEPLOYMENTS["diarization"]
     speech: str = DEFAULT_DEPLOYMENTS["speech"]
+    classic_speech: str = DEFAULT_DEPLOYMENTS["classic_speech"]
     completions: str = DEFAULT_DEPLOYMENTS["completions"]
 
     def for_capability(self, capability: Capability) -> str:
@@ -118,6 +160,7 @@ class Settings:
     deployments: Deployments
     http_log: str = "none"
     sources: Mapping[str, str] = field(default_factory=dict, repr=False)
+    deployment_models: Mapping[str, str] = field(default_factory=dict)  # deployment name -> model name
 
     @property
     def uses_emulator(self) -> bool:
@@ -142,6 +185,9 @@ class Settings:
             ("http_log", self.http_log),
         ]
         rows += [(f"deployments.{c}", self.deployments.for_capability(c)) for c in CAPABILITIES]
+        if self.deployment_models:
+            models = ", ".join(f"{name}={model}" for name, model in self.deployment_models.items())
+            rows.append(("deployment_models", models))
         width = max(len(name) for name, _ in rows)
         return "\n".join(
             f"{name:<{width}}  {value}  [{self.sources.get(name, 'default')}]" for name, value in rows
@@ -269,6 +315,8 @@ def load_settings(
             )
         else:
             names[capability] = name.strip()
+    models_value = src.pick("deployment_models", None, ENV_DEPLOYMENT_MODELS, None)
+    deployment_models = _parse_deployment_models(models_value, src.sources["deployment_models"], problems)
     unknown = set(deployments or {}) - set(CAPABILITIES)
     if unknown:
         problems.append(
@@ -285,7 +333,25 @@ def load_settings(
         deployments=Deployments(**names),
         http_log=log_value,
         sources=dict(src.sources),
+        deployment_models=deployment_models,
     )
+
+
+def _parse_deployment_models(value: str | None, source: str, problems: list[str]) -> dict[str, str]:
+    """``"my-chat=gpt-5-mini, old=gpt-4o"`` -> {"my-chat": "gpt-5-mini", "old": "gpt-4o"}."""
+    pairs: dict[str, str] = {}
+    for item in (value or "").split(","):
+        if not item.strip():
+            continue
+        name, sep, model = item.partition("=")
+        if not sep or not name.strip() or not model.strip():
+            problems.append(
+                f"{ENV_DEPLOYMENT_MODELS} has {item.strip()!r} ({source}): write deployment=model pairs separated "
+                "by commas, e.g. my-chat=gpt-5-mini,my-images=gpt-image-1-mini."
+            )
+            continue
+        pairs[name.strip()] = model.strip()
+    return pairs
 
 
 def _check_endpoint(value: str, source: str, problems: list[str]) -> str:

@@ -84,6 +84,22 @@ def default_deployment() -> str:
     return load_settings().deployments.chat
 
 
+def _sampling(deployment: str, temperature: float) -> dict[str, Any]:
+    """``temperature`` unless the catalog says the deployment's model accepts only its default (reasoning
+    models); sent as given for a model the catalog does not know (the service then says if it refuses)."""
+    from aoai_nb.chat._args import chat_args, resolve_model
+    from aoai_nb.config import ConfigError
+    from aoai_nb.models import lookup
+
+    try:
+        info = resolve_model(deployment)
+    except ConfigError:
+        info = lookup(deployment)
+    if info is None:
+        return {"temperature": temperature}
+    return dict(chat_args(deployment, temperature=temperature, model=info.name))
+
+
 def send_turn(
     conversation: Conversation,
     prompt: str,
@@ -107,7 +123,7 @@ def send_turn(
         "stream_options": {"include_usage": True},
     }
     if temperature is not None:
-        request["temperature"] = temperature
+        request.update(_sampling(deployment, temperature))
     result = StreamResult(client.chat.completions.create(**request), **stream_options).wait()
     conversation.add("user", prompt)
     conversation.add("assistant", result.text)

@@ -19,7 +19,13 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["show", "stream", "view"]
 
-_TRANSCRIPT_TYPES = {"Transcription", "TranscriptionVerbose", "Translation", "TranslationVerbose"}
+_TRANSCRIPT_TYPES = {
+    "Transcription",
+    "TranscriptionDiarized",
+    "TranscriptionVerbose",
+    "Translation",
+    "TranslationVerbose",
+}
 _STREAM_TYPES = {"Stream", "AsyncStream"}
 
 
@@ -114,6 +120,17 @@ def show(
     if _is_stream(obj):
         from aoai_nb.display._live import StreamResult
 
+        kind, obj = _stream_kind(obj)
+        if kind == "speech":
+            from aoai_nb.display._speech import SpeechView
+
+            show_object(SpeechView.from_events(obj), env=env, out=out)
+            return None
+        if kind == "transcript":
+            from aoai_nb.display._transcript_stream import TranscriptStream
+
+            TranscriptStream(obj, env=env).wait()
+            return None
         result = StreamResult(obj, env=env, tracker=tracker)
         if hasattr(obj, "__aiter__") and not hasattr(obj, "__iter__"):
             return _drain(result)
@@ -135,12 +152,52 @@ def show(
     return None
 
 
+def _stream_kind(obj: Any) -> tuple[str, Any]:
+    """``chat`` (chat/completion chunks), ``transcript`` or ``speech`` events, and the stream to consume.
+
+    An SDK stream says what it carries (``_cast_to``); a plain iterator is judged by its first item, which is
+    put back in front of the rest.
+    """
+    cast_to = getattr(obj, "_cast_to", None)
+    if cast_to is not None:
+        return ("transcript" if "Transcription" in str(cast_to) else "chat"), obj
+    if not hasattr(obj, "__next__"):  # async iterables: chat only
+        return "chat", obj
+    import itertools
+
+    from aoai_nb.display._filters import as_dict
+
+    end = object()
+    first = next(obj, end)
+    if first is end:
+        return "chat", iter(())
+    rest = itertools.chain([first], obj)
+    kind = str(as_dict(first).get("type") or "")
+    if kind.startswith("transcript.text."):
+        return "transcript", rest
+    if kind.startswith("speech.audio."):
+        return "speech", rest
+    return "chat", rest
+
+
 async def _drain(result: StreamResult) -> None:
     await result.await_all()
 
 
 def stream(source: Any, **options: Any) -> Any:
-    """Show a stream live and return its ``StreamResult`` (for an ``AsyncStream``: ``await stream(s)``)."""
+    """Show a stream live and return its result: a ``StreamResult`` for chat and completions (for an
+    ``AsyncStream``: ``await stream(s)``), a ``TranscriptStream`` for a streamed transcription (``.transcript``
+    is the final view), a ``SpeechView`` for streamed speech events."""
     from aoai_nb.display._live import stream as _stream
 
+    if _is_stream(source):
+        kind, source = _stream_kind(source)
+        if kind == "transcript":
+            from aoai_nb.display._transcript_stream import TranscriptStream
+
+            return TranscriptStream(source, **options).wait()
+        if kind == "speech":
+            from aoai_nb.display._speech import SpeechView
+
+            return SpeechView.from_events(source)
     return _stream(source, **options)

@@ -1,18 +1,25 @@
-"""Speech bytes as a view: an audio player with format and duration."""
+"""Speech as a view: an audio player with format and duration.
+
+Accepts raw audio bytes, the SDK's binary response, and streamed speech (``stream_format="sse"``): the SDK
+returns that as the raw ``text/event-stream`` body, whose ``speech.audio.delta`` events carry base64 audio and
+whose ``speech.audio.done`` event carries the token usage. An iterable of such events (dicts or SDK objects)
+works too. The player uses ``preload="metadata"`` so that the duration shows before it is played.
+"""
 
 from __future__ import annotations
 
 import base64
+import binascii
 import io
+import json
 import wave
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aoai_nb.display import _html as h
 from aoai_nb.display._base import View
-
-if TYPE_CHECKING:  # pragma: no cover
-    pass
+from aoai_nb.display._filters import as_dict
 
 MIME = {"mp3": "audio/mpeg", "wav": "audio/wav", "flac": "audio/flac", "opus": "audio/ogg", "ogg": "audio/ogg",
         "aac": "audio/aac", "pcm": "application/octet-stream"}  # fmt: skip
@@ -62,18 +69,63 @@ def audio_duration(data: bytes, fmt: str) -> float | None:
     return None
 
 
+def is_sse(data: bytes) -> bool:
+    """Whether a body is a server-sent event stream (``data:`` / ``event:`` lines) rather than audio."""
+    return data.lstrip()[:6] in (b"data: ", b"data:{", b"event:")
+
+
+def sse_events(body: bytes) -> list[dict[str, Any]]:
+    """The JSON ``data:`` payloads of an SSE body, in order (``[DONE]`` and comments skipped)."""
+    events: list[dict[str, Any]] = []
+    for block in body.decode("utf-8", errors="replace").replace("\r\n", "\n").split("\n\n"):
+        payload = "\n".join(
+            line[5:].removeprefix(" ") for line in block.split("\n") if line.startswith("data:")
+        )
+        if not payload or payload.strip() == "[DONE]":
+            continue
+        try:
+            event = json.loads(payload)
+        except ValueError:
+            continue
+        if isinstance(event, dict):
+            events.append(event)
+    return events
+
+
 @dataclass(frozen=True, repr=False)
 class SpeechView(View):
     data: bytes
     request_id: str | None = None
+    events: int = 0  # speech.audio.delta events the audio came in (0: not streamed)
+    usage: Mapping[str, Any] | None = None  # from speech.audio.done
 
     @classmethod
     def from_response(cls, response: Any) -> SpeechView:
-        """Raw bytes, or the SDK's binary response (``client.audio.speech.create(...)``)."""
+        """Raw bytes, the SDK's binary response (``client.audio.speech.create(...)``), or streamed speech."""
         if isinstance(response, bytes | bytearray | memoryview):
-            return cls(bytes(response))
-        headers = getattr(getattr(response, "response", None), "headers", {})
-        return cls(bytes(response.content), request_id=headers.get("x-request-id"))
+            data, request_id = bytes(response), None
+        else:
+            headers = getattr(getattr(response, "response", None), "headers", {})
+            data, request_id = bytes(response.content), headers.get("x-request-id")
+        if is_sse(data):
+            return cls.from_events(sse_events(data), request_id=request_id)
+        return cls(data, request_id=request_id)
+
+    @classmethod
+    def from_events(cls, events: Iterable[Any], *, request_id: str | None = None) -> SpeechView:
+        """Join the base64 audio of ``speech.audio.delta`` events; keep the ``speech.audio.done`` usage."""
+        chunks: list[bytes] = []
+        usage: Mapping[str, Any] | None = None
+        for event in events:
+            data = as_dict(event)
+            if data.get("type") == "speech.audio.delta":
+                try:
+                    chunks.append(base64.b64decode(str(data.get("audio") or ""), validate=False))
+                except (binascii.Error, ValueError):
+                    continue
+            elif data.get("type") == "speech.audio.done" and isinstance(data.get("usage"), Mapping):
+                usage = data["usage"]
+        return cls(b"".join(chunks), request_id=request_id, events=len(chunks), usage=usage)
 
     @property
     def format(self) -> str:
@@ -88,8 +140,13 @@ class SpeechView(View):
         seconds = f"{duration:.2f} s" if duration is not None else "duration unknown"
         if self.format == "pcm" and duration is not None:
             seconds += " if 24 kHz 16-bit mono"
+        streamed = f" · streamed in {h.plural(self.events, 'SSE audio event')}" if self.events else ""
+        usage = ""
+        if self.usage:
+            get = self.usage.get
+            usage = f" · usage: {get('input_tokens')} input + {get('output_tokens')} output = {get('total_tokens')} tokens"
         rid = f" · request id: {self.request_id}" if self.request_id else ""
-        return f"{self.format}, {seconds}, {len(self.data) / 1024:.1f} kB{rid}"
+        return f"{self.format}, {seconds}, {len(self.data) / 1024:.1f} kB{streamed}{usage}{rid}"
 
     def __repr__(self) -> str:
         return f"<SpeechView {self.format} {len(self.data)} bytes>"
@@ -99,5 +156,7 @@ class SpeechView(View):
 
     def to_html(self) -> str:
         src = f"data:{MIME[self.format]};base64,{base64.b64encode(self.data).decode('ascii')}"
-        player = f'<audio controls preload="none" src="{h.esc(src)}"></audio>' if self.format != "pcm" else ""
+        player = (
+            f'<audio controls preload="metadata" src="{h.esc(src)}"></audio>' if self.format != "pcm" else ""
+        )
         return h.box(h.line(h.badge("speech"), h.esc(self._summary())), h.Raw(player))

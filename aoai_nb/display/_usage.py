@@ -30,6 +30,23 @@ class UsageRow:
     total_tokens: int
     request_id: str | None = None
     at: float = 0.0  # time.time() when recorded
+    reasoning_tokens: int = 0  # part of completion_tokens: tokens a reasoning model thought with
+
+
+def reasoning_tokens(usage: Any) -> int | None:
+    """``completion_tokens_details.reasoning_tokens`` (Responses: ``output_tokens_details``), None if absent."""
+    if usage is None:
+        return None
+    data = usage if isinstance(usage, Mapping) else getattr(usage, "__dict__", {})
+    details = data.get("completion_tokens_details", data.get("output_tokens_details"))
+    if details is None:
+        return None
+    value = (
+        details.get("reasoning_tokens")
+        if isinstance(details, Mapping)
+        else getattr(details, "reasoning_tokens", None)
+    )
+    return int(value) if isinstance(value, int) else None
 
 
 def usage_counts(usage: Any) -> tuple[int, int, int] | None:
@@ -56,7 +73,7 @@ def describe_usage(usage: Any) -> str:
         return f"{counts[0]} prompt tokens"
     text = f"{counts[0]} prompt + {counts[1]} completion = {counts[2]} tokens"
     cached = getattr(getattr(usage, "prompt_tokens_details", None), "cached_tokens", None)
-    reasoning = getattr(getattr(usage, "completion_tokens_details", None), "reasoning_tokens", None)
+    reasoning = reasoning_tokens(usage)
     extras = [f"{cached} cached" if cached else "", f"{reasoning} reasoning" if reasoning else ""]
     extras = [e for e in extras if e]
     return text + (f" ({', '.join(extras)})" if extras else "")
@@ -126,7 +143,14 @@ class UsageTracker(View):
                 if key in self._seen:
                     return None
                 self._seen.add(key)
-            row = UsageRow(kind, model, *counts, request_id=request_id, at=time.time())
+            row = UsageRow(
+                kind,
+                model,
+                *counts,
+                request_id=request_id,
+                at=time.time(),
+                reasoning_tokens=reasoning_tokens(usage) or 0,
+            )
             self._rows.append(row)
             return row
 
@@ -140,7 +164,7 @@ class UsageTracker(View):
         key = f"{response_id}|{request_id}" if response_id or request_id else None
         if key is None and self._saw_object(response):
             return None
-        kind = kind or _kind(getattr(response, "object", "") or "")
+        kind = kind or _kind(getattr(response, "object", "") or "", type(response).__name__)
         return self.add(
             usage, kind=kind, model=str(getattr(response, "model", "") or ""), request_id=request_id, key=key
         )
@@ -170,11 +194,24 @@ class UsageTracker(View):
             self._seen.clear()
             self._seen_objects = {}
 
+    @property
+    def reasoning_tokens(self) -> int:
+        return sum(r.reasoning_tokens for r in self._rows)
+
+    def _headers(self) -> tuple[str, ...]:
+        """The columns; ``reasoning`` (a part of ``completion``) only once a reasoning model was called."""
+        if not self.reasoning_tokens:
+            return self.HEADERS
+        at = self.HEADERS.index("completion") + 1
+        return (*self.HEADERS[:at], "of which reasoning", *self.HEADERS[at:])
+
     def _table_rows(self) -> list[tuple[object, ...]]:
         running = 0
         out: list[tuple[object, ...]] = []
+        with_reasoning = bool(self.reasoning_tokens)
         for number, r in enumerate(self._rows, 1):
             running += r.total_tokens
+            reasoning: tuple[object, ...] = (r.reasoning_tokens,) if with_reasoning else ()
             out.append(
                 (
                     number,
@@ -182,6 +219,7 @@ class UsageTracker(View):
                     r.model,
                     r.prompt_tokens,
                     r.completion_tokens,
+                    *reasoning,
                     r.total_tokens,
                     running,
                     r.request_id or "",
@@ -189,19 +227,21 @@ class UsageTracker(View):
             )
         return out
 
+    def _totals(self) -> str:
+        reasoning = f" (of which {self.reasoning_tokens} reasoning)" if self.reasoning_tokens else ""
+        return (
+            f"{h.plural(len(self._rows), 'call')}: {self.prompt_tokens} prompt + {self.completion_tokens} completion"
+            f"{reasoning} = {self.total_tokens} tokens"
+        )
+
     def to_text(self) -> str:
-        totals = f"{h.plural(len(self._rows), 'call')}: {self.prompt_tokens} prompt + {self.completion_tokens} completion"
-        head = f"usage: {totals} = {self.total_tokens} tokens"
-        return head if not self._rows else head + "\n" + h.plain_table(self.HEADERS, self._table_rows())
+        head = f"usage: {self._totals()}"
+        return head if not self._rows else head + "\n" + h.plain_table(self._headers(), self._table_rows())
 
     def to_html(self) -> str:
-        totals = (
-            f"{h.plural(len(self._rows), 'call')}: {self.prompt_tokens} prompt + {self.completion_tokens} completion = "
-            f"{self.total_tokens} tokens"
-        )
-        parts = [h.line(h.badge("usage"), h.esc(totals))]
+        parts = [h.line(h.badge("usage"), h.esc(self._totals()))]
         if self._rows:
-            parts.append(h.table(self.HEADERS, self._table_rows()))
+            parts.append(h.table(self._headers(), self._table_rows()))
         return h.box(*parts)
 
     def to_dataframe(self) -> pd.DataFrame:
@@ -210,7 +250,11 @@ class UsageTracker(View):
         return pd.DataFrame([r.__dict__ for r in self._rows], columns=list(UsageRow.__dataclass_fields__))
 
 
-def _kind(object_name: str) -> str:
+def _kind(object_name: str, type_name: str = "") -> str:
+    if type_name == "ImagesResponse":
+        return "images"
+    if type_name.startswith("Transcription"):
+        return "transcription"
     return {
         "chat.completion": "chat",
         "text_completion": "completion",

@@ -37,6 +37,18 @@ def estimate_tokens(text: str) -> int:
     return max(1, math.ceil(len(text.encode("utf-8", "surrogatepass")) / 4))
 
 
+def unencodable(text: str) -> str | None:
+    """Why ``text`` cannot be sent as UTF-8 JSON (a lone UTF-16 surrogate, e.g. from a bad decode), or None."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return (
+            f"not valid text: a lone UTF-16 surrogate {text[exc.start]!r} at character {exc.start} cannot be "
+            "sent as UTF-8; repair it, e.g. text.encode('utf-8', 'replace').decode('utf-8')"
+        )
+    return None
+
+
 @dataclass(frozen=True)
 class FailedItem:
     index: int  # position in the texts given to embed()
@@ -181,6 +193,8 @@ class EmbeddingRun:
         for i, text in enumerate(self.texts):
             if not text:
                 self._fail([i], "empty text (the service rejects empty input)")
+            elif (problem := unencodable(text)) is not None:
+                self._fail([i], problem)
             elif (n := estimate_tokens(text)) > MAX_INPUT_TOKENS:
                 self._fail(
                     [i],
@@ -271,9 +285,11 @@ class EmbeddingRun:
         if isinstance(exc, openai.BadRequestError):
             if exc.param in FATAL_PARAMS or exc.code in ("OperationNotSupported", "DeploymentNotFound"):
                 raise exc
-            if len(ids) > 1 and can_split:
-                half = len(ids) // 2
-                return [ids[:half], ids[half:]]
+        # a 400, or an error raised before anything was sent (encoding the request): one text may be the cause
+        before_sending = not isinstance(exc, openai.APIError)
+        if (before_sending or isinstance(exc, openai.BadRequestError)) and len(ids) > 1 and can_split:
+            half = len(ids) // 2
+            return [ids[:half], ids[half:]]
         reason = f"{type(exc).__name__}: {_message(exc)}"
         if len(ids) > 1:
             reason = f"its batch of {len(ids)} failed ({reason})"

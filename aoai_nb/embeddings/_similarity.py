@@ -47,13 +47,68 @@ def as_matrix(vectors: Any, name: str = "vectors") -> Matrix:
         items = list(vectors)
         if items and isinstance(items[0], str):
             raise TypeError(f"{name} holds texts; embed them first (aoai_nb.embed) or pass them to rank().")
-        array = np.stack([np.asarray(v, dtype=np.float32) for v in items]) if items else np.zeros((0, 0))
+        if items and all(np.ndim(v) == 0 for v in items):  # a flat list of numbers: one vector
+            array = np.stack(_rows([items], name))
+        else:
+            array = np.stack(_rows(items, name)) if items else np.zeros((0, 0))
     array = np.asarray(array, dtype=np.float32)
     if array.ndim == 1:
         array = array[None, :]
     if array.ndim != 2:
         raise ValueError(f"{name} must be one vector or a 2-D array of vectors; got shape {array.shape}.")
     return array
+
+
+def _rows(items: list[Any], name: str) -> list[Matrix]:
+    """Each item as a float32 vector, all of one length; else an error naming the first bad item."""
+    rows: list[Matrix] = []
+    for i, item in enumerate(items):
+        try:
+            row = np.asarray(item, dtype=np.float32)
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"{name}[{i}] is not a vector of numbers ({_short(item)}); every item must be an embedding."
+            ) from None
+        if row.ndim != 1:
+            raise ValueError(f"{name}[{i}] has shape {row.shape}; every item must be one flat vector.")
+        if rows and len(row) != len(rows[0]):
+            raise ValueError(
+                f"{name}[{i}] has {len(row)} dimensions but {name}[0] has {len(rows[0])}: the vectors come from "
+                "different deployments or dimensions; embed them all the same way."
+            )
+        rows.append(row)
+    return rows
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def check_k(k: Any) -> int:
+    """``k`` as a whole number of results (at least 1); a float, string or bool names the fix."""
+    if isinstance(k, bool) or not isinstance(k, int | np.integer):
+        raise TypeError(
+            f"k must be a whole number of results, e.g. k=5, not {_short(k)} ({type(k).__name__})."
+        )
+    if k < 1:
+        raise ValueError(f"k must be at least 1; got {k}.")
+    return int(k)
+
+
+def _check_texts(value: Any, name: str) -> None:
+    """A text query or corpus must hold no empty texts (nothing to embed, nothing to rank)."""
+    items = [value] if isinstance(value, str) else list(value)
+    for i, text in enumerate(items):
+        if not isinstance(text, str):
+            where = name if isinstance(value, str) else f"{name}[{i}]"
+            raise TypeError(f"{where} is {_short(text)}, not a text; give texts or vectors, not a mix.")
+        if not text.strip():
+            where = name if isinstance(value, str) else f"{name}[{i}]"
+            raise ValueError(
+                f"{where} is an empty text: there is nothing to embed. Drop empty texts first, "
+                "e.g. [t for t in texts if t.strip()]."
+            )
 
 
 def normalize(vectors: Any) -> Matrix:
@@ -107,9 +162,7 @@ def top_k(queries: Any, corpus: Any, k: int = 10, *, normalized: bool = False) -
         raise ValueError(
             f"Queries have {q.shape[1]} dimensions and the corpus {c.shape[1]}; embed both with one deployment."
         )
-    if k < 1:
-        raise ValueError(f"k must be at least 1; got {k}.")
-    k = min(k, len(c))
+    k = min(check_k(k), len(c))
     if k == 0 or len(q) == 0:
         return np.zeros((len(q), 0), dtype=np.int64), np.zeros((len(q), 0), dtype=np.float32)
     chunk = max(k, CHUNK_BYTES // (4 * c.shape[1]))
@@ -204,8 +257,12 @@ def rank(
     ``corpus``: texts (embedded with :func:`aoai_nb.embed`; the disk cache makes re-runs free) or vectors;
     ``texts`` labels a corpus of vectors (e.g. ``df["text"]`` beside ``df["embedding"]``).
     """
+    check_k(k)
     labels: list[str] | None = None
     query_vectors: Any = query
+    for value, name in ((query, "query"), (corpus, "corpus")):
+        if _is_texts(value):
+            _check_texts(value, name)
     if _is_texts(query) or _is_texts(corpus):
         from aoai_nb.embeddings._embed import embed
 

@@ -23,12 +23,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from aoai_nb.emulator.images import IMAGE_PATH
 from aoai_nb.emulator.routes import embeddings as routes_embeddings
+from aoai_nb.emulator.routes import gpt_image as routes_gpt_image
 from aoai_nb.emulator.routes import media as routes_media
 from aoai_nb.emulator.routes import meta as routes_meta
 from aoai_nb.emulator.routes import text as routes_text
-from aoai_nb.emulator.runtime import Call, Disconnect, Runtime
+from aoai_nb.emulator.runtime import ON_END, Call, Disconnect, Runtime
 from aoai_nb.emulator.wire import (
     AzureError,
+    clip,
     dumps,
     internal_error,
     new_request_id,
@@ -43,6 +45,7 @@ API_ROUTES: dict[str, Handler] = {
     "completions": routes_text.completions,
     "embeddings": routes_embeddings.embeddings,
     "images/generations": routes_media.images,
+    "images/edits": routes_gpt_image.edits,
     "audio/transcriptions": routes_media.transcriptions,
     "audio/translations": routes_media.translations,
     "audio/speech": routes_media.speech,
@@ -108,7 +111,7 @@ async def _on_http_error(request: Request, exc: Exception) -> Response:
         error = simple_error(
             405,
             "405",
-            f"The {request.method} method is not allowed on {request.url.path}; this "
+            f"The {clip(request.method)} method is not allowed on {clip(request.url.path)}; this "
             f"route accepts {allow or 'other methods'}.",
             {"Allow": allow} if allow else None,
         )
@@ -142,6 +145,24 @@ def create_app(rt: Runtime) -> ASGIApp:
     return Gateway(Starlette(routes=routes, exception_handlers=handlers), rt)
 
 
+def _both_framings(scope: Scope) -> bool:
+    names = {name for name, _ in scope.get("headers", ())}
+    return b"transfer-encoding" in names and b"content-length" in names
+
+
+async def _ambiguous_framing(scope: Scope, receive: Receive, send: Send) -> None:
+    """RFC 9112 6.3: a request with both Transfer-Encoding and Content-Length may be smuggling a second one;
+    it is refused (and the connection closed) rather than its body read one way or the other."""
+    error = simple_error(
+        400,
+        "BadRequest",
+        "The request has both Transfer-Encoding and Content-Length headers, so its body length is ambiguous; "
+        "send only one of them.",
+        {"connection": "close"},
+    )
+    await error_response(error)(scope, receive, send)
+
+
 class Gateway:
     def __init__(self, app: ASGIApp, rt: Runtime) -> None:
         self.app = app
@@ -173,11 +194,12 @@ class Gateway:
             await send(message)
 
         rt = self.rt
+        app = _ambiguous_framing if _both_framings(scope) else self.app
         with anyio.CancelScope() as cancel_scope:
             rt.scopes.add(cancel_scope)
             rt.in_flight += counted
             try:
-                await self.app(scope, receive, stamped_send)
+                await app(scope, receive, stamped_send)
             except Exception:
                 log.exception("unexpected error serving %s %s", scope.get("method"), scope.get("path"))
                 if not started:
@@ -185,5 +207,7 @@ class Gateway:
             finally:
                 rt.scopes.discard(cancel_scope)
                 rt.in_flight -= counted
+                for callback in scope.get(ON_END, ()):
+                    callback()
         if cancel_scope.cancelled_caught:  # the emulator is stopping: close the connection, log nothing
             await _abort(scope)

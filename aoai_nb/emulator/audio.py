@@ -8,6 +8,7 @@ soundfile, and pcm as raw signed 16-bit little-endian samples.
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -91,8 +92,52 @@ def _encode_with_av(pcm: npt.NDArray[np.int16], fmt: str) -> bytes:
     return buffer.getvalue()
 
 
-def decode_audio(data: bytes, filename: str = "") -> tuple[npt.NDArray[np.float32], float]:
-    """Decode an uploaded file to 16 kHz mono float32 in [-1, 1]; returns (samples, duration in seconds)."""
+# Longest audio a transcription model takes. Azure enforces 25 MiB per file for every model; gpt-4o-transcribe
+# and gpt-4o-mini-transcribe also refuse audio over 1500 s, gpt-4o-transcribe-diarize over 1400 s (OpenAI's
+# error: "audio duration 1830.5 seconds is longer than 1400 seconds which is the maximum for this model").
+# Whisper publishes no duration limit; the emulator bounds it at 1500 s too (its own limit, documented), since a
+# small compressed file can decode to hours of samples (a decompression bomb).
+DEFAULT_MAX_AUDIO_SECONDS = 1500.0
+MODEL_MAX_AUDIO_SECONDS = {"gpt-4o-transcribe-diarize": 1400.0}
+
+
+def max_audio_seconds(model: str, configured: float = DEFAULT_MAX_AUDIO_SECONDS) -> float:
+    """The duration bound for a deployment's ``model``: the model's own limit when lower than ``configured``."""
+    for prefix, limit in MODEL_MAX_AUDIO_SECONDS.items():
+        if model.startswith(prefix):
+            return min(limit, configured)
+    return configured
+
+
+def too_long(limit: float, declared: float | None = None) -> EngineInputError:
+    """OpenAI's 400 for audio over a model's duration limit (``declared``: the length the file states)."""
+    length = f" {declared:g} seconds" if declared is not None else ""
+    where = "" if declared is not None else " (decoding stopped there)"
+    return EngineInputError(
+        f"audio duration{length} is longer than {limit:g} seconds which is the maximum for this model"
+        f"{where}; split the audio into shorter files.",
+        param=None,
+    )
+
+
+def _declared_seconds(container: Any, stream: Any) -> float | None:
+    """The duration a container or its audio stream declares (before any decoding), if any."""
+    if stream.duration is not None and stream.time_base is not None:
+        return float(stream.duration * stream.time_base)
+    if container.duration is not None:
+        return float(container.duration) / 1_000_000  # in av.time_base units
+    return None
+
+
+def decode_audio(
+    data: bytes, filename: str = "", max_seconds: float = DEFAULT_MAX_AUDIO_SECONDS
+) -> tuple[npt.NDArray[np.float32], float]:
+    """Decode an uploaded file to 16 kHz mono float32 in [-1, 1]; returns (samples, duration in seconds).
+
+    Audio longer than ``max_seconds`` is refused (EngineInputError, a 400) from the duration the container
+    declares, before decoding, and otherwise as soon as decoding passes the bound: memory stays within
+    ``max_seconds`` of samples (4 bytes each at 16 kHz: 96 MB for 1500 s) whatever the file claims.
+    """
     label = f" {filename!r}" if filename else ""
     if not data:
         raise EngineInputError(
@@ -100,18 +145,36 @@ def decode_audio(data: bytes, filename: str = "") -> tuple[npt.NDArray[np.float3
         )
     import av
 
-    chunks: list[npt.NDArray[np.float32]] = []
+    capacity = int(max_seconds * DECODE_RATE)
+    samples = np.empty(min(capacity, 30 * DECODE_RATE), np.float32)  # grows by doubling, up to capacity
+    size = 0
+
+    def append(frame: Any) -> None:
+        nonlocal samples, size
+        chunk = frame.to_ndarray().reshape(-1)
+        if size + len(chunk) > capacity:
+            raise too_long(max_seconds)
+        if size + len(chunk) > len(samples):
+            grown = np.empty(min(capacity, max(2 * len(samples), size + len(chunk))), np.float32)
+            grown[:size] = samples[:size]
+            samples = grown
+        samples[size : size + len(chunk)] = chunk
+        size += len(chunk)
+
     try:
         with av.open(io.BytesIO(data), mode="r") as container:
             if not container.streams.audio:
                 raise EngineInputError(f"The file{label} has no audio stream.", param="file")
             stream = container.streams.audio[0]
+            declared = _declared_seconds(container, stream)
+            if declared is not None and declared > max_seconds:
+                raise too_long(max_seconds, round(declared, 3))
             resampler = av.AudioResampler(format="flt", layout="mono", rate=DECODE_RATE)
             for frame in container.decode(stream):
                 for out in resampler.resample(frame):
-                    chunks.append(out.to_ndarray().reshape(-1).astype(np.float32))
+                    append(out)
             for out in resampler.resample(None):
-                chunks.append(out.to_ndarray().reshape(-1).astype(np.float32))
+                append(out)
     except EngineInputError:
         raise
     except (av.FFmpegError, ValueError, OSError) as exc:
@@ -121,8 +184,8 @@ def decode_audio(data: bytes, filename: str = "") -> tuple[npt.NDArray[np.float3
             "flac or ogg audio.",
             param="file",
         ) from exc
-    samples = np.concatenate(chunks).astype(np.float32) if chunks else np.zeros(0, np.float32)
-    if samples.size == 0:
+    if size == 0:
         raise EngineInputError(f"The audio file{label} decodes to no samples.", param="file")
-    samples = np.clip(samples, -1.0, 1.0)
-    return samples, duration_of(samples, DECODE_RATE)
+    result = samples[:size]
+    np.clip(result, -1.0, 1.0, out=result)
+    return result, duration_of(result, DECODE_RATE)

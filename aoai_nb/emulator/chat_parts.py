@@ -9,7 +9,8 @@ from typing import Any
 
 from aoai_nb.emulator import params as p
 from aoai_nb.emulator.engines.base import ChatMessage, ImageInput
-from aoai_nb.emulator.wire import invalid_request
+from aoai_nb.emulator.schema_checks import check_schema
+from aoai_nb.emulator.wire import clip, echo, invalid_request
 
 ROLES = ("system", "user", "assistant", "tool", "function", "developer")
 _TOOL_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -109,7 +110,7 @@ def parse_message(message: Any, i: int) -> ChatMessage:
     role = message.get("role")
     if role not in ROLES:
         raise invalid_request(
-            f"Invalid value for '{where}.role': {role!r}; supported values are {', '.join(ROLES)}.",
+            f"Invalid value for '{where}.role': {echo(role)}; supported values are {', '.join(ROLES)}.",
             param=f"{where}.role",
             code="invalid_value",
         )
@@ -165,6 +166,9 @@ def parse_tools(body: dict[str, Any]) -> tuple[tuple[dict[str, Any], ...], str |
                 raise p.wrong_type(
                     f"tools[{k}].function.parameters", function["parameters"], "a JSON Schema object"
                 )
+            check_schema(
+                function.get("parameters"), "function", function["name"], f"tools[{k}].function.parameters"
+            )
     choice = body.get("tool_choice")
     if choice is None:
         return tuple(tools or ()), None
@@ -175,7 +179,7 @@ def parse_tools(body: dict[str, Any]) -> tuple[tuple[dict[str, Any], ...], str |
     if isinstance(choice, str):
         if choice not in ("none", "auto", "required"):
             raise invalid_request(
-                f"Invalid value for 'tool_choice': {choice!r}; use none, auto, required or "
+                f"Invalid value for 'tool_choice': {echo(choice)}; use none, auto, required or "
                 '{"type": "function", "function": {"name": ...}}.',
                 param="tool_choice",
             )
@@ -188,7 +192,7 @@ def parse_tools(body: dict[str, Any]) -> tuple[tuple[dict[str, Any], ...], str |
         or choice["function"].get("name") not in names
     ):
         raise invalid_request(
-            f"Invalid value for 'tool_choice': it must name one of the tools ({', '.join(sorted(names))}).",
+            f"Invalid value for 'tool_choice': it must name one of the tools ({clip(', '.join(sorted(names)))}).",
             param="tool_choice",
         )
     return tuple(tools), choice
@@ -214,6 +218,7 @@ def parse_response_format(body: dict[str, Any], messages: tuple[ChatMessage, ...
             )
         if "schema" in spec and not isinstance(spec["schema"], dict):
             raise p.wrong_type("response_format.json_schema.schema", spec["schema"], "a JSON Schema object")
+        check_schema(spec.get("schema"), "response_format", spec["name"], "response_format")
     if kind == "json_object" and not any("json" in m.content.lower() for m in messages):
         raise invalid_request(
             "'messages' must contain the word 'json' in some form, to use 'response_format' of "

@@ -15,6 +15,7 @@ from aoai_nb.emulator.config import (
     EmulatorConfig,
     control_value,
     parse_fault_rates,
+    public_url,
 )
 
 LOOPBACK_NAMES = {"localhost"}
@@ -64,6 +65,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--no-filter-heuristic",
         action="store_true",
         help="content filter reacts to the x-aoai-nb-filter header only",
+    )
+    parser.add_argument(
+        "--public-url",
+        metavar="URL",
+        help="base of generated image URLs, e.g. http://workshop.example:8000 (default: the bound address)",
     )
     parser.add_argument(
         "--log-level", default="warning", choices=("critical", "error", "warning", "info", "debug")
@@ -146,6 +152,8 @@ def _config(args: argparse.Namespace) -> EmulatorConfig:
             changes[field] = control_value(field, value, "command line", f"--{option.replace('_', '-')}")
     if args.no_filter_heuristic:
         changes["filter_heuristic"] = False
+    if args.public_url is not None:
+        changes["public_url"] = public_url(args.public_url, "--public-url")
     return dataclasses.replace(config, **changes)
 
 

@@ -6,12 +6,17 @@ may set any subset of keys; ``deployments``, when given, replaces the default li
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
+from datetime import date
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import yaml
+
+from aoai_nb.models import ModelInfo, lookup
 
 Capability = Literal["chat", "completions", "embeddings", "images", "transcription", "speech"]
 CAPABILITIES: tuple[Capability, ...] = (
@@ -24,6 +29,17 @@ CAPABILITIES: tuple[Capability, ...] = (
 )
 ENGINE_CHOICES = ("default", "scripted", "local", "auto")
 FAULT_STATUSES = (408, 429, 500, 502, 503, 504)
+MAX_LIMIT_SECONDS = 86_400.0  # the largest duration or timeout limit a config file may set
+RETIRED_CHOICES = ("serve", "gone")
+# The catalog family each capability serves (a deployment's model must belong to one of them).
+CAPABILITY_FAMILIES: dict[str, tuple[str, ...]] = {
+    "chat": ("chat", "reasoning"),
+    "completions": ("completions",),
+    "embeddings": ("embeddings",),
+    "images": ("images",),
+    "transcription": ("transcription",),
+    "speech": ("speech",),
+}
 
 
 # Teaching controls' allowed ranges (config file, CLI and POST /aoai-nb/controls alike).
@@ -50,6 +66,16 @@ def control_value(control: str, value: Any, where: str, name: str | None = None)
     return float(value)
 
 
+def public_url(value: Any, where: str) -> str:
+    """An http(s) base URL without a path, query or fragment (``http://workshop.example:8000``)."""
+    parts = urlsplit(value) if isinstance(value, str) else None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc or parts.path.strip("/"):
+        raise ConfigFileError(f"{where} must be an http(s) URL like http://host:8000, not {value!r}.")
+    if parts.query or parts.fragment:
+        raise ConfigFileError(f"{where} must be an http(s) URL like http://host:8000, not {value!r}.")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 @dataclass(frozen=True)
 class Deployment:
     name: str
@@ -58,6 +84,14 @@ class Deployment:
     engine: str = "default"  # default | scripted | local | auto
     tpm: int | None = None
     rpm: int | None = None
+
+    @property
+    def info(self) -> ModelInfo:
+        """The catalog entry of this deployment's model (validated when the config was loaded)."""
+        info = lookup(self.model)
+        if info is None:
+            raise ConfigFileError(_unknown_model(self.name, self.model))
+        return info
 
 
 @dataclass
@@ -74,7 +108,17 @@ class EmulatorConfig:
     max_json_bytes: int = 8 * 1024 * 1024
     max_audio_bytes: int = 25 * 1024 * 1024
     image_cache: int = 64
+    max_audio_seconds: float = 1500.0  # per transcription; lower where the model's own limit is (audio.py)
+    header_timeout_seconds: float = 30.0  # to send a request's headers (connections.py)
+    body_timeout_seconds: float = 30.0  # of silence while a request's body is read (payloads.py)
+    max_queued_generations: int = 8  # local engine: generations waiting for a slot before 429s (runtime.py)
+    public_url: str | None = None  # base of generated image URLs; default: the address the server is bound to
     region: str = "emulator"
+    retired_models: str = "serve"  # serve | gone (410, as the service answers after retirement)
+    lifecycle_today: date | None = None  # the day lifecycle is judged on; None: the machine's date
+
+    def today(self) -> date:
+        return self.lifecycle_today or date.today()
 
     @classmethod
     def default(cls) -> EmulatorConfig:
@@ -168,18 +212,69 @@ def parse_deployment(raw: Any, where: str) -> Deployment:
     unknown = set(raw) - {"name", "capability", "model", "engine", "tpm", "rpm"}
     if unknown:
         raise ConfigFileError(f"{where}: deployment {name!r} has unknown keys {sorted(unknown)}.")
+    model = str(raw.get("model") or name)
+    info = lookup(model)
+    if info is None:
+        raise ConfigFileError(f"{where}: {_unknown_model(name, model)}")
+    if info.family not in CAPABILITY_FAMILIES[capability]:
+        raise ConfigFileError(
+            f"{where}: deployment {name!r} serves {capability}, but its model {model!r} is a "
+            f"{info.family} model; pick a model of family {' or '.join(CAPABILITY_FAMILIES[capability])}."
+        )
     return Deployment(
         name=name,
         capability=capability,
-        model=str(raw.get("model") or name),
+        model=model,
         engine=engine,
         tpm=limits["tpm"],
         rpm=limits["rpm"],
     )
 
 
+def _unknown_model(name: str, model: str) -> str:
+    return (
+        f"deployment {name!r} names model {model!r}, which the model catalog does not know; set 'model' to "
+        "a catalog name such as gpt-5-mini or gpt-4o-mini-2024-07-18 (see aoai_nb/models/catalog.yaml)."
+    )
+
+
+def _lifecycle(data: dict[str, Any], where: str) -> dict[str, Any]:
+    section = _section(data, "lifecycle", where)
+    unknown = set(section) - {"retired", "today"}
+    if unknown:
+        raise ConfigFileError(f"{where}: 'lifecycle' has unknown keys {sorted(unknown)}; use retired, today.")
+    changes: dict[str, Any] = {}
+    if "retired" in section:
+        if section["retired"] not in RETIRED_CHOICES:
+            raise ConfigFileError(
+                f"{where}: 'lifecycle.retired' must be serve or gone, not {section['retired']!r}."
+            )
+        changes["retired_models"] = section["retired"]
+    if "today" in section:
+        today = section["today"]
+        if isinstance(today, str):  # a quoted date (or a JSON config)
+            try:
+                today = date.fromisoformat(today)
+            except ValueError:
+                pass
+        if today is not None and not isinstance(today, date):
+            raise ConfigFileError(f"{where}: 'lifecycle.today' must be a date (YYYY-MM-DD) or null.")
+        changes["lifecycle_today"] = today
+    return changes
+
+
 def _apply(config: EmulatorConfig, data: dict[str, Any], where: str) -> EmulatorConfig:
-    unknown = set(data) - {"deployments", "faults", "latency", "content_filter", "limits", "region"}
+    known = {
+        "deployments",
+        "faults",
+        "latency",
+        "content_filter",
+        "limits",
+        "region",
+        "lifecycle",
+        "public_url",
+    }
+    unknown = set(data) - known
     if unknown:
         raise ConfigFileError(f"{where}: unknown top-level keys {sorted(unknown)}; see deployments.yaml.")
     changes: dict[str, Any] = {}
@@ -219,9 +314,18 @@ def _apply(config: EmulatorConfig, data: dict[str, Any], where: str) -> Emulator
             raise ConfigFileError(f"{where}: 'content_filter.heuristic' must be true or false.")
         changes["filter_heuristic"] = content_filter["heuristic"]
     limits = _section(data, "limits", where)
-    for key in ("max_json_bytes", "max_audio_bytes", "image_cache"):
+    for key in ("max_json_bytes", "max_audio_bytes", "image_cache", "max_queued_generations"):
         if key in limits:
             changes[key] = int(_number(limits[key], f"limits.{key}", where, minimum=1, integer=True))
+    for key in ("max_audio_seconds", "header_timeout_seconds", "body_timeout_seconds"):
+        if key in limits:
+            value = _number(limits[key], f"limits.{key}", where, minimum=0.1)
+            if not math.isfinite(value) or value > MAX_LIMIT_SECONDS:
+                raise ConfigFileError(f"{where}: 'limits.{key}' must be from 0.1 to {MAX_LIMIT_SECONDS:g} s.")
+            changes[key] = float(value)
+    if data.get("public_url") is not None:
+        changes["public_url"] = public_url(data["public_url"], f"{where}: 'public_url'")
     if "region" in data:
         changes["region"] = str(data["region"])
+    changes.update(_lifecycle(data, where))
     return replace(config, **changes)

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from aoai_nb.emulator.config import FAULT_STATUSES, Deployment
-from aoai_nb.emulator.wire import AzureError, invalid_request, simple_error
+from aoai_nb.emulator.wire import AzureError, echo, invalid_request, simple_error
 
 FAULT_HEADER = "x-aoai-nb-fault"
 LATENCY_HEADER = "x-aoai-nb-latency-ms"
@@ -46,7 +46,7 @@ def _int_header(headers: Mapping[str, str], name: str, maximum: int, minimum: in
     if not minimum <= value <= maximum:
         raise invalid_request(
             f"Header {name} must be a whole number of milliseconds between {minimum} and {maximum}, "
-            f"not {raw[:40]!r}.",
+            f"not {echo(raw, 40)}.",
             param=name,
         )
     return value
@@ -68,7 +68,8 @@ def parse_fault(headers: Mapping[str, str]) -> str | None:
     value = raw.strip().lower()
     if value not in FAULT_KINDS:
         raise invalid_request(
-            f"Header {FAULT_HEADER} must be one of {', '.join(FAULT_KINDS)}, not {raw!r}.", param=FAULT_HEADER
+            f"Header {FAULT_HEADER} must be one of {', '.join(FAULT_KINDS)}, not {echo(raw)}.",
+            param=FAULT_HEADER,
         )
     return value
 
@@ -193,3 +194,17 @@ def estimate_tokens(texts: list[str], max_tokens: int | None = None, n: int = 1)
     """Azure's pre-call estimate: about 4 characters per prompt token, plus the requested maximum output."""
     prompt = sum(math.ceil(len(t) / 4) + 4 for t in texts) if texts else 1
     return prompt + (max_tokens or 0) * max(1, n)
+
+
+BUSY_MESSAGE = (
+    "The system is currently experiencing high demand and cannot process your request. Your request exceeds "
+    "the maximum usage size allowed during peak load. Please retry after {seconds} second{s}. For improved "
+    "latency reliability, consider switching to Provisioned Throughput."
+)
+
+
+def busy_error(retry_after_ms: int) -> AzureError:
+    """Azure's 429 when the service is saturated (not a quota): its message, with retry-after(-ms)."""
+    seconds = max(1, math.ceil(retry_after_ms / 1000))
+    message = BUSY_MESSAGE.format(seconds=seconds, s="s" if seconds != 1 else "")
+    return simple_error(429, "429", message, retry_headers(retry_after_ms))

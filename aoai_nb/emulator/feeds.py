@@ -8,7 +8,8 @@ arrive while the stream holds a write back (``stream_flush_ms``). That replaces 
 wake-up of the loop. Only the producer touches the generator (one running in a thread cannot be closed from
 another):
 ``close()`` tells it to stop, and after the item in progress it closes the generation itself (the engine's
-``finally`` runs there) and ends. An instant engine's generation is iterated on the event loop.
+``finally`` runs there) and ends. A generation that declares ``close_from_any_thread`` (the local model's) is
+also closed by ``close()`` at once, so a client that leaves stops it even while it waits for its next token. An instant engine's generation is iterated on the event loop.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from typing import Protocol
 
+from aoai_nb.emulator.cancel import closes_from_any_thread
 from aoai_nb.emulator.engines.base import Engine, Finish, TextDelta
 from aoai_nb.emulator.runtime import azure_engine_errors, is_instant
 
@@ -107,6 +109,7 @@ class ThreadFeed:
         self._lock = threading.Lock()
         self._waiter: asyncio.Future[None] | None = None  # set while next() waits for the producer
         self._stop = threading.Event()
+        self._closable: Iterator[Item] | None = None  # the generation, when it may be closed from here
         self.thread = threading.Thread(target=self._produce, name=PRODUCER_THREAD, daemon=True)
         self.thread.start()
 
@@ -114,6 +117,10 @@ class ThreadFeed:
         items: Iterator[Item] | None = None
         try:
             items = self._start()
+            if closes_from_any_thread(items):
+                self._closable = items
+                if self._stop.is_set():  # closed while the engine was starting
+                    _close(items)
             for item in items:
                 self._hand(item)
                 if isinstance(item, Finish) or self._stop.is_set():
@@ -161,6 +168,8 @@ class ThreadFeed:
 
     def close(self) -> None:
         self._stop.set()
+        if self._closable is not None:  # stops it even while the producer waits for its next item
+            _close(self._closable)
 
     def ready(self) -> bool:
         return bool(self._items)

@@ -4,8 +4,20 @@ from __future__ import annotations
 
 import secrets
 from collections import OrderedDict
+from collections.abc import Mapping
+from typing import Any
 
 IMAGE_PATH = "/aoai-nb/images"
+
+
+def image_base_url(scope: Mapping[str, Any], public_url: str | None) -> str:
+    """Where image URLs point: the configured public URL, else the address this connection reached the server
+    on (from the socket, never the client's ``Host`` header, which anyone can set)."""
+    if public_url:
+        return public_url.rstrip("/")
+    host, port = scope.get("server") or ("127.0.0.1", 80)
+    host = f"[{host}]" if ":" in str(host) else str(host)
+    return f"{scope.get('scheme', 'http')}://{host}:{port}"
 
 
 class ImageStore:

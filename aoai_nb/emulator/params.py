@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from aoai_nb.emulator.wire import invalid_request
+from aoai_nb.emulator.wire import clip, echo, invalid_request
 
 
 def _type_name(value: Any) -> str:
@@ -32,7 +32,7 @@ def reject_unknown(body: dict[str, Any], known: Iterable[str]) -> None:
     unknown = sorted(set(body) - set(known))
     if unknown:
         raise invalid_request(
-            f"Unrecognized request argument supplied: {unknown[0]}",
+            f"Unrecognized request argument supplied: {clip(unknown[0])}",
             param=unknown[0],
             code="unknown_parameter",
         )
@@ -41,7 +41,7 @@ def reject_unknown(body: dict[str, Any], known: Iterable[str]) -> None:
 def required(body: dict[str, Any], key: str) -> Any:
     if body.get(key) is None:
         raise invalid_request(
-            f"Missing required parameter: '{key}'.", param=key, code="missing_required_parameter"
+            f"Missing required parameter: '{clip(key)}'.", param=key, code="missing_required_parameter"
         )
     return body[key]
 
@@ -103,7 +103,7 @@ def string(
     options = tuple(choices) if choices is not None else None
     if options is not None and value not in options:
         raise invalid_request(
-            f"Invalid value for '{key}': {value!r}; supported values are "
+            f"Invalid value for '{key}': {echo(value)}; supported values are "
             f"{', '.join(repr(o) for o in options)}.",
             param=key,
             code="invalid_value",
@@ -149,7 +149,7 @@ def logit_bias(body: dict[str, Any]) -> None:
             or not -100 <= bias <= 100
         ):
             raise invalid_request(
-                f"Invalid value for 'logit_bias': {token!r}: {bias!r}; keys are token ids and "
+                f"Invalid value for 'logit_bias': {echo(token)}: {echo(bias)}; keys are token ids and "
                 "values numbers from -100 to 100.",
                 param="logit_bias",
                 code="invalid_value",

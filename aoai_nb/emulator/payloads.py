@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
 
+import anyio
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
-from aoai_nb.emulator.wire import AzureError, invalid_request, simple_error
+from aoai_nb.emulator.wire import AzureError, echo, invalid_request, simple_error
 
 MAX_FORM_FIELD_BYTES = 64 * 1024
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
@@ -36,13 +38,31 @@ def _media_type(request: Request) -> str:
     return request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
 
 
-async def read_body(request: Request, limit: int, what: str) -> bytes:
+def body_timeout(seconds: float) -> AzureError:
+    """408 for a body that stopped arriving (the connection closes after it: the rest cannot be framed)."""
+    return simple_error(
+        408,
+        "Timeout",
+        f"The request body stopped arriving: no data for {seconds:g} s. Send the whole body at once.",
+        {"connection": "close"},
+    )
+
+
+async def read_body(request: Request, limit: int, what: str, timeout: float | None = None) -> bytes:
+    """The whole body, at most ``limit`` bytes (else 413); a 408 when ``timeout`` seconds pass without data."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise too_large(what, limit)
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
+    stream = request.stream()
+    while True:
+        with anyio.move_on_after(timeout) as waited:
+            chunk = await anext(stream, None)
+        if waited.cancelled_caught:
+            raise body_timeout(timeout or 0)
+        if chunk is None:
+            break
         size += len(chunk)
         if size > limit:
             raise too_large(what, limit)
@@ -56,12 +76,20 @@ def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON value; numbers must be finite")
 
 
+def _finite(text: str) -> float:
+    """A JSON number as a float; one that overflows a double (``1e999``) is refused, not read as infinity."""
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"the number {echo(text, 40)} is out of range; numbers must be finite")
+    return value
+
+
 def parse_json(body: bytes) -> Any:
     """Strict JSON as Azure reads it: UTF-8, no NaN/Infinity, no lone UTF-16 surrogates, nesting Python can
     hold; else a 400 ``invalid_json`` naming the problem."""
     try:
         text = body.decode("utf-8-sig")
-        data = json.loads(text, parse_constant=_no_constants)
+        data = json.loads(text, parse_constant=_no_constants, parse_float=_finite)
     except UnicodeDecodeError as exc:
         problem = f"it is not UTF-8 ({exc.reason} at byte {exc.start})"
     except RecursionError:
@@ -85,19 +113,21 @@ def parse_json(body: bytes) -> Any:
     )
 
 
-async def read_json(request: Request, limit: int, allow_form: bool = False) -> dict[str, Any]:
+async def read_json(
+    request: Request, limit: int, allow_form: bool = False, timeout: float | None = None
+) -> dict[str, Any]:
     media_type = _media_type(request)
     if allow_form and media_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
-        fields, _ = await _read_form(request, limit, want_file=False)
+        fields, _ = await _read_form(request, limit, want_file=False, timeout=timeout)
         return fields
     if media_type != "application/json":
         raise invalid_request(
-            f"Unsupported content type {media_type or '(none)'!r}: send the body as JSON with "
+            f"Unsupported content type {echo(media_type or '(none)')}: send the body as JSON with "
             "'Content-Type: application/json'.",
             param="content-type",
             code="invalid_content_type",
         )
-    data = parse_json(await read_body(request, limit, "JSON body"))
+    data = parse_json(await read_body(request, limit, "JSON body", timeout))
     if not isinstance(data, dict):
         raise invalid_request(
             'The request body must be a JSON object, e.g. {"messages": [...]}.',
@@ -107,15 +137,17 @@ async def read_json(request: Request, limit: int, allow_form: bool = False) -> d
     return data
 
 
-async def read_multipart(request: Request, limit: int) -> tuple[dict[str, Any], Upload]:
+async def read_multipart(
+    request: Request, limit: int, timeout: float | None = None
+) -> tuple[dict[str, Any], Upload]:
     if _media_type(request) != "multipart/form-data":
         raise invalid_request(
             "Audio requests are multipart/form-data with the audio in a 'file' part "
-            f"(got {_media_type(request) or 'no content type'!r}).",
+            f"(got {echo(_media_type(request) or 'no content type')}).",
             param="content-type",
             code="invalid_content_type",
         )
-    fields, upload = await _read_form(request, limit, want_file=True)
+    fields, upload = await _read_form(request, limit, want_file=True, timeout=timeout)
     if upload is None:
         raise invalid_request(
             "Missing required parameter: 'file' (the audio to transcribe).",
@@ -125,8 +157,10 @@ async def read_multipart(request: Request, limit: int) -> tuple[dict[str, Any], 
     return fields, upload
 
 
-async def _read_form(request: Request, limit: int, want_file: bool) -> tuple[dict[str, Any], Upload | None]:
-    await read_body(request, limit + MAX_FORM_FIELD_BYTES, "upload")
+async def _read_form(
+    request: Request, limit: int, want_file: bool, timeout: float | None = None
+) -> tuple[dict[str, Any], Upload | None]:
+    await read_body(request, limit + MAX_FORM_FIELD_BYTES, "upload", timeout)
     try:
         form = await request.form(max_files=2, max_fields=64, max_part_size=MAX_FORM_FIELD_BYTES)
     except HTTPException as exc:
@@ -144,7 +178,7 @@ async def _read_form(request: Request, limit: int, want_file: bool) -> tuple[dic
             if isinstance(value, UploadFile):
                 if key != "file" or not want_file:
                     raise invalid_request(
-                        f"Unexpected file part {key!r}; only 'file' carries a file.", param=key
+                        f"Unexpected file part {echo(key)}; only 'file' carries a file.", param=key
                     )
                 if upload is not None:
                     raise invalid_request(
@@ -159,7 +193,7 @@ async def _read_form(request: Request, limit: int, want_file: bool) -> tuple[dic
             elif key.endswith("[]"):
                 fields.setdefault(key[:-2], []).append(value)
             elif key in fields:
-                raise invalid_request(f"Form field {key!r} is given more than once.", param=key)
+                raise invalid_request(f"Form field {echo(key)} is given more than once.", param=key)
             else:
                 fields[key] = value
     finally:

@@ -9,9 +9,10 @@ declare ``instant = True``).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -24,6 +25,8 @@ from starlette.responses import Response
 
 from aoai_nb._headers import ENGINE_HEADER
 from aoai_nb.emulator import policy
+from aoai_nb.emulator.admission import Admission
+from aoai_nb.emulator.cancel import Cancel, Cancelled
 from aoai_nb.emulator.config import Deployment, EmulatorConfig
 from aoai_nb.emulator.engines import EngineKind, EngineSet, load_engine_set
 from aoai_nb.emulator.engines.base import Engine, EngineInputError, EngineUnavailable
@@ -34,10 +37,12 @@ from aoai_nb.emulator.faults import (
     header_retry_after_ms,
     injected_error,
 )
+from aoai_nb.emulator.image_form import read_image_form
 from aoai_nb.emulator.images import ImageStore
+from aoai_nb.emulator.lifecycle import lifecycle_headers
 from aoai_nb.emulator.payloads import Upload, read_json, read_multipart
 from aoai_nb.emulator.safety import ContentFilter, FilterTriggers, parse_filter_header
-from aoai_nb.emulator.wire import AzureError, dumps, invalid_request, simple_error
+from aoai_nb.emulator.wire import AzureError, dumps, dumps_in_pieces, invalid_request, simple_error
 
 log = logging.getLogger("aoai_nb.emulator")
 T = TypeVar("T")
@@ -51,6 +56,7 @@ CAPABILITY_ENGINE: dict[str, str] = {
     "transcription": "transcription",
     "speech": "speech",
 }
+ON_END = "aoai_nb.on_end"  # scope key: callbacks the gateway runs once the response has been sent
 MULTIPART_ROUTES = frozenset({"audio/transcriptions", "audio/translations"})
 
 
@@ -60,6 +66,7 @@ class Stats:
     by_route: Counter[str] = field(default_factory=Counter)
     by_deployment: Counter[str] = field(default_factory=Counter)
     by_status: Counter[str] = field(default_factory=Counter)
+    abandoned: int = 0  # requests whose client disconnected while an engine worked for them
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -67,6 +74,7 @@ class Stats:
             "by_route": dict(self.by_route),
             "by_deployment": dict(self.by_deployment),
             "by_status": dict(self.by_status),
+            "abandoned": self.abandoned,
         }
 
 
@@ -85,13 +93,17 @@ class Call:
     triggers: FilterTriggers
     first_token_ms: float
     headers: dict[str, str] = field(default_factory=dict)
+    images: tuple[Upload, ...] = ()  # images/edits: the input pictures, in order
+    mask: Upload | None = None  # images/edits: the optional mask
 
     def engine_name(self) -> str:
         return str(getattr(self.engines, CAPABILITY_ENGINE[self.deployment.capability]).name)
 
 
-def json_response(call: Call, obj: Any, status: int = 200) -> Response:
-    return Response(dumps(obj), status, headers=call.headers, media_type="application/json")
+def json_response(call: Call, obj: Any, status: int = 200, big: bool = False) -> Response:
+    """``big``: encode in pieces (``dumps_in_pieces``), for replies built off the event loop."""
+    data = dumps_in_pieces(obj) if big else dumps(obj)
+    return Response(data, status, headers=call.headers, media_type="application/json")
 
 
 def is_instant(engine: Engine) -> bool:
@@ -141,6 +153,7 @@ class Runtime:
         self.threads = anyio.CapacityLimiter(ENGINE_THREADS)
         self.scopes: set[anyio.CancelScope] = set()  # every request being served (cancelled at shutdown)
         self.in_flight = 0  # API requests being served
+        self.admission = Admission()
         self.extra_status: dict[str, Callable[[], Any]] = {}  # e.g. recording: the record/replay layer's
 
     def cancel_in_flight(self) -> None:
@@ -162,14 +175,67 @@ class Runtime:
     def engine_names(self) -> dict[str, dict[str, str]]:
         return {kind: engines.names() for kind, engines in self._engine_sets.items()}
 
-    async def run(self, engine: Engine | None, func: Callable[..., T], *args: Any) -> T:
+    async def run(
+        self,
+        engine: Engine | None,
+        func: Callable[..., T],
+        *args: Any,
+        call: Call | None = None,
+        cancel: Cancel | None = None,
+        heavy: bool = False,
+    ) -> T:
         """Call ``func`` (work of ``engine``; None: other work, such as encoding) in a worker thread - or
-        directly when the engine is instant - turning engine exceptions into Azure errors. A cancelled request
-        stops waiting for the thread."""
+        directly when the engine is instant and the work is not ``heavy`` - turning engine exceptions into Azure errors. A cancelled request stops
+        waiting for the thread. With ``call``, a client that disconnects meanwhile sets ``cancel`` (which the
+        work checks, see cancel.py) and ends the request with Disconnect."""
         with azure_engine_errors():
-            if engine is not None and is_instant(engine):
+            if engine is not None and is_instant(engine) and not heavy:
                 return func(*args)
-            return await anyio.to_thread.run_sync(func, *args, limiter=self.threads, abandon_on_cancel=True)
+            work = functools.partial(
+                anyio.to_thread.run_sync, func, *args, limiter=self.threads, abandon_on_cancel=True
+            )
+            if call is None:
+                return await work()
+            return await self.unless_gone(call, work, cancel or Cancel())
+
+    async def build(self, heavy: bool, func: Callable[..., T], *args: Any) -> T:
+        """``func(*args)``: in a worker thread when ``heavy``, so a big reply (thousands of logprobs or vectors)
+        is built and encoded there and the event loop keeps serving other clients meanwhile."""
+        if not heavy:
+            return func(*args)
+        return await anyio.to_thread.run_sync(func, *args, limiter=self.threads)
+
+    async def unless_gone(self, call: Call, work: Callable[[], Awaitable[T]], cancel: Cancel) -> T:
+        """``await work()``, unless the client disconnects first: then ``cancel`` is set, the wait ends and
+        Disconnect is raised (nobody is left to answer). The body has been read, so the next ASGI message
+        for this request can only be ``http.disconnect``."""
+        gone = False
+        result: list[T] = []
+        failure: Exception | None = None
+
+        async def watch(group: TaskGroup) -> None:
+            nonlocal gone
+            message = await call.request.receive()
+            if message["type"] != "http.disconnect":  # a server that does not report it: just wait
+                await anyio.sleep_forever()
+            gone = True
+            cancel.set()
+            self.stats.abandoned += 1
+            group.cancel_scope.cancel()
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(watch, group)
+            try:
+                result.append(await work())
+            except Exception as exc:  # raised after the group, not wrapped in an ExceptionGroup
+                failure = exc
+            finally:
+                group.cancel_scope.cancel()
+        if gone or isinstance(failure, Cancelled):
+            raise Disconnect()
+        if failure is not None:
+            raise failure
+        return result[0]
 
     # --- the gateway ---------------------------------------------------------------------------------------
 
@@ -187,10 +253,23 @@ class Runtime:
             policy.check_classic_api_version(api_version)
         deployment = None if v1 else self.registry.for_route(request.path_params["deployment"], route)
         upload = None
+        images: list[Upload] = []
+        mask = None
         if route in MULTIPART_ROUTES:
-            body, upload = await read_multipart(request, self.config.max_audio_bytes)
+            body, upload = await read_multipart(
+                request, self.config.max_audio_bytes, self.config.body_timeout_seconds
+            )
+        elif route == "images/edits":
+            body, images, mask = await read_image_form(
+                request, self.config.max_audio_bytes, self.config.body_timeout_seconds
+            )
         else:
-            body = await read_json(request, self.config.max_json_bytes, allow_form=route == "audio/speech")
+            body = await read_json(
+                request,
+                self.config.max_json_bytes,
+                allow_form=route == "audio/speech",
+                timeout=self.config.body_timeout_seconds,
+            )
         if deployment is None:
             model = body.get("model")
             if not isinstance(model, str) or not model:
@@ -202,6 +281,7 @@ class Runtime:
                 )
             deployment = self.registry.for_route(model, route)
         self.stats.by_deployment[deployment.name] += 1
+        lifecycle = lifecycle_headers(self.config, deployment)  # the 410 of a retired model, when configured
         engines = self.engines_for(deployment)
         call = Call(
             request,
@@ -215,9 +295,17 @@ class Runtime:
             parse_filter_header(headers),
             self.config.first_token_ms + header_latency_ms(headers),
         )
+        call.images, call.mask = tuple(images), mask
         call.headers[ENGINE_HEADER] = call.engine_name()
+        call.headers.update(lifecycle)
         await self._inject_fault(call)
         return call
+
+    def admit(self, call: Call, engine: object) -> None:
+        """A place in ``engine``'s slots or queue until the response has been sent (else Azure's 429)."""
+        release = self.admission.enter(engine, self.config.max_queued_generations)
+        if release is not None:
+            call.request.scope.setdefault(ON_END, []).append(release)
 
     def charge(self, call: Call, tokens: int) -> None:
         """Count the request against the deployment's TPM/RPM window (raises the 429)."""

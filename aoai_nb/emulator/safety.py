@@ -27,6 +27,7 @@ from aoai_nb.emulator.wire import (
     SAFE,
     SEVERITIES,
     Annotation,
+    echo,
     invalid_request,
 )
 
@@ -60,7 +61,8 @@ class _Side:
 
 def _malformed(raw: str, item: str) -> Exception:
     return invalid_request(
-        f"Header {FILTER_HEADER} value {raw!r} is malformed at {item!r}: use {GRAMMAR}.", param=FILTER_HEADER
+        f"Header {FILTER_HEADER} value {echo(raw)} is malformed at {echo(item, 40)}: use {GRAMMAR}.",
+        param=FILTER_HEADER,
     )
 
 

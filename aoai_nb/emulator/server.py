@@ -81,6 +81,7 @@ class Emulator:
         import uvicorn
 
         from aoai_nb.emulator.app import create_app
+        from aoai_nb.emulator.connections import guarded_protocol
         from aoai_nb.emulator.runtime import Runtime
         from aoai_nb.emulator.serving import EmulatorServer, http_stack
 
@@ -115,8 +116,9 @@ class Emulator:
             log_level=self._log_level,
             access_log=False,
             lifespan="off",
-            http=self.stack[0],
+            http=guarded_protocol(self.stack[0], self.config.header_timeout_seconds, self.config.region),
             loop=self.stack[1],
+            proxy_headers=False,  # no X-Forwarded-* from clients into scope (image URLs, logs)
             ws="none",
             timeout_graceful_shutdown=2,
             server_header=False,

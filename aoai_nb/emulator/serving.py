@@ -4,11 +4,13 @@ asyncio."""
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import socket
 
 import uvicorn
 
+from aoai_nb.emulator.connections import quiet_accept_errors
 from aoai_nb.emulator.runtime import Runtime
 
 
@@ -31,6 +33,10 @@ class EmulatorServer(uvicorn.Server):
     def __init__(self, config: uvicorn.Config, runtime: Runtime) -> None:
         super().__init__(config)
         self.runtime = runtime
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        quiet_accept_errors(asyncio.get_running_loop())
+        await super().startup(sockets)
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         for server in getattr(self, "servers", []):

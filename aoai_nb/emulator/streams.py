@@ -14,11 +14,12 @@ import anyio
 from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
+from aoai_nb.emulator.cancel import Cancel
 from aoai_nb.emulator.engines.base import Engine, Finish, TextDelta
 from aoai_nb.emulator.feeds import Feed, Feeds, Item, Start
 from aoai_nb.emulator.output_cut import OutputCut, counts_as_cut
 from aoai_nb.emulator.output_cut import completion_tokens as counted_tokens
-from aoai_nb.emulator.runtime import Call, Runtime
+from aoai_nb.emulator.runtime import Call, Runtime, is_instant
 from aoai_nb.emulator.text_requests import TextOptions
 from aoai_nb.emulator.text_shapes import (
     Head,
@@ -191,6 +192,17 @@ class _Choice:
         return choice_filter_result(self.cut) if self.cut is not None else {}
 
 
+async def _open_first(rt: Runtime, call: Call, feeds: Feeds, start: Start) -> _Choice:
+    """The first choice, once its first item exists. A model may take long to get there (a queue, a long
+    prompt): a client that leaves meanwhile stops the generation and gets no response (before the response
+    starts, only this watch notices; afterwards the streaming response does)."""
+    if is_instant(feeds.engine):
+        return await _Choice.open(rt, call, feeds, start)
+    cancel = Cancel()
+    cancel.on_set(feeds.close)
+    return await rt.unless_gone(call, functools.partial(_Choice.open, rt, call, feeds, start), cancel)
+
+
 async def chat_stream(
     rt: Runtime,
     call: Call,
@@ -202,7 +214,7 @@ async def chat_stream(
 ) -> StreamingResponse:
     """The streamed answer, once choice 0's first item exists: an engine error there is still an HTTP error."""
     feeds = Feeds(engine)
-    first = await _Choice.open(rt, call, feeds, functools.partial(factory, 0))
+    first = await _open_first(rt, call, feeds, functools.partial(factory, 0))
     events = _chat_events(rt, call, feeds, first, factory, opts, head, filter_results)
     return _EventStream(call, events, feeds)
 
@@ -251,7 +263,11 @@ async def _chat_events(
             prompt_tokens = choice.finish.prompt_tokens
         completion_tokens += choice.completion_tokens()
     if opts.include_usage:
-        yield sse_event(head.chunk([], usage=usage(prompt_tokens, completion_tokens)))
+        yield sse_event(
+            head.chunk(
+                [], usage=usage(prompt_tokens, completion_tokens, reasoning=call.deployment.info.is_reasoning)
+            )
+        )
     yield SSE_DONE
 
 
@@ -323,7 +339,7 @@ async def completion_stream(
 ) -> StreamingResponse:
     """The streamed answer, once the first choice's first item exists (as ``chat_stream``)."""
     feeds = Feeds(engine)
-    first = await _Choice.open(rt, call, feeds, functools.partial(factories[0], 0))
+    first = await _open_first(rt, call, feeds, functools.partial(factories[0], 0))
     events = _completion_events(rt, call, feeds, first, factories, opts, head, filter_results, echo)
     return _EventStream(call, events, feeds)
 

@@ -76,7 +76,23 @@ def collect(items: Iterator[TextDelta | Finish]) -> Generated:
     raise RuntimeError("engine generation ended without a Finish item")
 
 
-def usage(prompt_tokens: int, completion_tokens: int) -> dict[str, Any]:
+def usage(prompt_tokens: int, completion_tokens: int, reasoning: bool = False) -> dict[str, Any]:
+    """Chat/completions usage. ``reasoning``: the full details a reasoning model's answer carries (REASON's
+    gpt-5 sample). ``reasoning_tokens`` is 0 either way: the emulator's models do not reason, and
+    ``completion_tokens`` (which would include reasoning tokens) counts only the visible reply."""
+    if reasoning:
+        return {
+            "completion_tokens": completion_tokens,
+            "prompt_tokens": prompt_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+            "completion_tokens_details": {
+                "accepted_prediction_tokens": 0,
+                "audio_tokens": 0,
+                "reasoning_tokens": 0,
+                "rejected_prediction_tokens": 0,
+            },
+            "prompt_tokens_details": {"audio_tokens": 0, "cached_tokens": 0},
+        }
     return {
         "completion_tokens": completion_tokens,
         "prompt_tokens": prompt_tokens,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import reprlib
 import secrets
 import string
 import uuid
@@ -49,6 +50,37 @@ def dumps(obj: Any) -> bytes:
     return _ENCODER.encode(obj).encode("utf-8")
 
 
+def dumps_in_pieces(obj: Any, depth: int = 3) -> bytes:
+    """The same bytes as ``dumps(obj)``, encoded a container item at a time down to ``depth`` levels.
+
+    json's C encoder holds the GIL for a whole call: one ``dumps`` of a 60 MB reply (2,048 float vectors, or
+    128 choices with 20 top logprobs per token) stops every other thread, the event loop's too, for seconds,
+    even when run in a worker thread. Pieces of a few milliseconds each let the event loop in between; they
+    are joined once at the end (each copy of a big body also holds the GIL).
+    """
+    parts: list[bytes] = []
+    _pieces(obj, depth, parts)
+    return b"".join(parts)
+
+
+def _pieces(obj: Any, depth: int, parts: list[bytes]) -> None:
+    if depth > 0 and isinstance(obj, dict) and obj and all(isinstance(k, str) for k in obj):
+        parts.append(b"{")
+        for i, (key, value) in enumerate(obj.items()):
+            parts.append((b"," if i else b"") + dumps(key) + b":")
+            _pieces(value, depth - 1, parts)
+        parts.append(b"}")
+    elif depth > 0 and isinstance(obj, list) and obj:
+        parts.append(b"[")
+        for i, value in enumerate(obj):
+            if i:
+                parts.append(b",")
+            _pieces(value, depth - 1, parts)
+        parts.append(b"]")
+    else:
+        parts.append(dumps(obj))
+
+
 def sse_event(obj: Any) -> bytes:
     return b"data: " + dumps(obj) + b"\n\n"
 
@@ -58,11 +90,43 @@ SSE_DONE = b"data: [DONE]\n\n"
 
 # --- errors -------------------------------------------------------------------------------------------------
 
+ECHO_LIMIT = 100  # characters of a request value an error message repeats
+MESSAGE_LIMIT = 2000  # an error message's length, whatever it holds
+
+
+_SHORT_REPR = reprlib.Repr()  # lists, dicts: a few items, each cut short
+_SHORT_REPR.maxlevel, _SHORT_REPR.maxdict, _SHORT_REPR.maxlist = 3, 4, 6
+_SHORT_REPR.maxstring = _SHORT_REPR.maxother = 40
+
+
+def echo(value: object, limit: int = ECHO_LIMIT) -> str:
+    """``repr(value)`` for an error message, cut to ``limit`` characters: a request value of any size yields a
+    short error (the cut says how long a string was)."""
+    if isinstance(value, str):
+        text = repr(value[: limit + 1])
+        return (
+            text
+            if len(value) <= limit and len(text) <= limit + 2
+            else f"{text[:limit]}... ({len(value)} characters)"
+        )
+    text = _SHORT_REPR.repr(value)  # lists, dicts: a few items, each cut short
+    return text if len(text) <= limit else f"{text[:limit]}..."
+
+
+def clip(text: str, limit: int = ECHO_LIMIT) -> str:
+    """``text`` (a name, a path, a parameter) cut to ``limit`` characters for an error message."""
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+
 
 class AzureError(Exception):
     """An error answered with Azure's status and body; raised anywhere below the routes."""
 
     def __init__(self, status: int, body: dict[str, Any], headers: Mapping[str, str] | None = None) -> None:
+        error = body.get("error")
+        if isinstance(error, dict):  # the last guard: no error body repeats a huge request value
+            for key in ("message", "param"):
+                if isinstance(error.get(key), str):
+                    error[key] = clip(error[key], MESSAGE_LIMIT if key == "message" else ECHO_LIMIT)
         super().__init__(f"{status}: {body.get('error', {}).get('message', '')}")
         self.status = status
         self.body = body

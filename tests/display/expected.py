@@ -146,7 +146,7 @@ SPEECH_TEXT = "speech: wav, 2.38 s, SIZE kB · request id: REQUEST-ID"
 
 SPEECH_HTML = (
     "<div><div><span>speech</span> wav, 2.38 s, SIZE kB · request id: REQUEST-ID</div>"
-    '<audio controls preload="none" src="data:audio/wav;base64,DATA"></audio></div>'
+    '<audio controls preload="metadata" src="data:audio/wav;base64,DATA"></audio></div>'
 )
 
 # transcript: <TranscriptView 99 chars, 1 segment, 13 words>

@@ -117,7 +117,7 @@ def test_speech_view_of_wav_bytes() -> None:
     shown = view(data)
     assert isinstance(shown, SpeechView) and shown.format == "wav" and shown.duration_s == 1.5
     assert shown.to_text() == f"speech: wav, 1.50 s, {len(data) / 1024:.1f} kB"
-    assert '<audio controls preload="none" src="data:audio/wav;base64,' in shown.to_html()
+    assert '<audio controls preload="metadata" src="data:audio/wav;base64,' in shown.to_html()
     assert "duration unknown" in SpeechView(b"ID3 not really mp3").to_text()
     assert SpeechView(b"\x00\x01" * 24_000).to_text() == "speech: pcm, 1.00 s if 24 kHz 16-bit mono, 46.9 kB"
     assert "<audio" not in SpeechView(b"x").to_html()  # raw pcm: no player can play it

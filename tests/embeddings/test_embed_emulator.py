@@ -278,3 +278,33 @@ def test_default_client_and_deployment_come_from_the_configuration(
     vectors = embed(["configured defaults"], cache=False)
     assert vectors.shape == (1, 1536)
     assert embedding_requests(emulator) - before == 1
+
+
+def test_a_text_with_a_lone_surrogate_fails_alone(make_client: ClientFactory) -> None:
+    texts = corpus(12)
+    texts[5] = "broken \ud800 text from a bad decode"
+    client, recorder = make_client()
+    with pytest.raises(EmbeddingBatchError) as caught:
+        embed(texts, client=client, deployment=DEPLOYMENT, cache=False, progress=False)
+    err = caught.value
+    assert err.failed_indices == [5]
+    assert "lone UTF-16 surrogate" in err.failures[0].reason and "repair it" in err.failures[0].reason
+    assert err.ok.sum() == 11
+    assert sorted(recorder.embedded) == sorted(t for i, t in enumerate(texts) if i != 5)
+
+
+def test_an_error_raised_before_sending_is_isolated_to_its_text(
+    make_client: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without the up-front check, the SDK's own UnicodeEncodeError (raised while encoding the request, before
+    anything is sent) is isolated by halving, like a 400: only the bad text fails."""
+    monkeypatch.setattr(requests_module, "unencodable", lambda text: None)
+    texts = corpus(16)
+    texts[9] = "broken \udfff text"
+    client, _ = make_client()
+    with pytest.raises(EmbeddingBatchError) as caught:
+        embed(texts, client=client, deployment=DEPLOYMENT, cache=False, progress=False)
+    err = caught.value
+    assert err.failed_indices == [9]
+    assert err.failures[0].reason.startswith("UnicodeEncodeError")
+    assert err.ok.sum() == 15

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from unittest import mock
 
 import numpy as np
@@ -218,3 +219,33 @@ def test_a_nan_row_does_not_turn_scores_into_raw_dot_products() -> None:
     indices, scores = top_k(corpus[:1], with_nan, 5)
     assert indices[0, -1] == -1 and scores[0, -1] == -np.inf  # the NaN row is reported missing
     assert np.all(scores[0, :-1] <= 1.0 + 1e-6) and scores[0, 0] == pytest.approx(1.0, abs=1e-6)
+
+
+@pytest.mark.parametrize("k", [2.5, "3", True, None])
+def test_rank_names_k_when_it_is_not_a_whole_number(k: Any) -> None:
+    corpus = np.eye(3, dtype=np.float32)
+    with pytest.raises(TypeError, match=r"k must be a whole number of results, e\.g\. k=5"):
+        rank(corpus[0], corpus, k)
+
+
+def test_rank_accepts_numpy_integers_for_k() -> None:
+    corpus = np.eye(3, dtype=np.float32)
+    assert len(rank(corpus[0], corpus, np.int64(2)).to_pandas()) == 2
+
+
+def test_a_ragged_corpus_names_the_item_and_the_fix() -> None:
+    with pytest.raises(
+        ValueError, match=r"corpus\[2\] has 2 dimensions but corpus\[0\] has 3.*embed them all"
+    ):
+        rank([1.0, 0.0, 0.0], [[1, 0, 0], [0, 1, 0], [1, 0]], 1)
+    with pytest.raises(TypeError, match=r"corpus\[1\] is not a vector of numbers"):
+        rank([1.0, 0.0, 0.0], [[1, 0, 0], "not a vector"], 1)
+
+
+@pytest.mark.parametrize(
+    ("query", "corpus", "where"),
+    [("", ["a", "b"], "query"), ("q", ["a", "", "b"], r"corpus\[1\]"), (["q", " "], ["a"], r"query\[1\]")],
+)
+def test_rank_names_an_empty_text_before_embedding_anything(query: Any, corpus: Any, where: str) -> None:
+    with pytest.raises(ValueError, match=rf"{where} is an empty text: there is nothing to embed"):
+        rank(query, corpus, 1, client=object())  # type: ignore[arg-type]  # never reached

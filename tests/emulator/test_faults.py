@@ -105,7 +105,7 @@ def test_requests_per_minute_limit(make_emulator: Any) -> None:
     assert "call rate limit" in third.json()["error"]["message"]
     assert 0 < int(third.headers["retry-after-ms"]) <= 60_000
     # other deployments are not limited
-    assert emu.status()["deployments"][0]["window"]["requests"] == 2
+    assert _window(emu, "gpt-4o-mini")["requests"] == 2
 
 
 def test_tokens_per_minute_limit_uses_the_estimate(make_emulator: Any) -> None:
@@ -120,7 +120,12 @@ def test_tokens_per_minute_limit_uses_the_estimate(make_emulator: Any) -> None:
     assert limited.headers["retry-after"]
     assert too_big.status_code == 400 and too_big.json()["error"]["code"] == "tokens_exceed_limit"
     emu.set_controls(reset_rate_limits=True)
-    assert emu.status()["deployments"][0]["window"] == {"requests": 0, "tokens": 0}
+    assert _window(emu, "gpt-4o-mini") == {"requests": 0, "tokens": 0}
+
+
+def _window(emu: Any, name: str) -> dict[str, int]:
+    (deployment,) = [d for d in emu.status()["deployments"] if d["name"] == name]
+    return dict(deployment["window"])
 
 
 def test_latency_controls_are_accepted_and_reported(make_emulator: Any) -> None:
@@ -217,6 +222,7 @@ def test_status_requires_the_key_and_reset_clears_counts(emulator: Any, make_emu
         "by_route": {},
         "by_deployment": {},
         "by_status": {},
+        "abandoned": 0,
         "in_flight": 0,
     }
 

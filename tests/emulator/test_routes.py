@@ -98,10 +98,10 @@ async def test_v1_async_embeddings(av1: openai.AsyncOpenAI) -> None:
 
 
 def test_models_list_and_retrieve(client: openai.AzureOpenAI, v1: openai.OpenAI) -> None:
-    names = [m.id for m in client.models.list()]
-    assert {"gpt-4o-mini", "text-embedding-3-small", "dall-e-3", "whisper", "tts"} <= set(names)
+    names = [m.id for m in client.models.list()]  # the catalog's models, not the deployments
+    assert {"gpt-4o-mini-2024-07-18", "text-embedding-3-small-1", "dall-e-3-3.0", "whisper-001"} <= set(names)
     assert [m.id for m in v1.models.list()] == names
-    assert v1.models.retrieve("whisper").id == "whisper"
+    assert v1.models.retrieve("whisper").id == "whisper-001"
     with pytest.raises(openai.NotFoundError):
         v1.models.retrieve("no-such-model")
 

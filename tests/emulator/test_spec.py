@@ -95,7 +95,7 @@ def test_embeddings_validate_against_both_specs(
 
 def test_models_validate_against_v1(raw: httpx2.Client, spec_v1: Any) -> None:
     spec_v1.validate_response(_ok(raw.get("/openai/v1/models")), "/models", method="get")
-    spec_v1.validate_response(_ok(raw.get("/openai/models", params=V)), "/models", method="get")
+    # the classic list has the authoring spec's Model shape instead (test_model_listing.py checks it)
 
 
 @pytest.mark.parametrize(

@@ -91,7 +91,8 @@ def test_describe_names_each_source_and_never_the_key() -> None:
         r"^endpoint +https://my-resource.openai.azure.com  \[environment AZURE_OPENAI_ENDPOINT\]$", text, re.M
     )
     assert re.search(r"^api_key +\(set\)  \[environment AZURE_OPENAI_API_KEY\]$", text, re.M)
-    assert re.search(r"^deployments.speech +tts  \[default\]$", text, re.M)
+    assert re.search(r"^deployments.speech +gpt-4o-mini-tts  \[default\]$", text, re.M)
+    assert re.search(r"^deployments.classic_speech +tts  \[default\]$", text, re.M)
     for shown in (text, repr(s), str(s), repr(s.api_key)):
         assert CANARY not in shown
 
@@ -190,3 +191,33 @@ def test_several_problems_are_reported_together() -> None:
 def test_auto_auth_resolves_to_key_or_entra() -> None:
     assert settings({"AZURE_OPENAI_ENDPOINT": ENDPOINT, "AZURE_OPENAI_API_KEY": "k"}).resolved_auth == "key"
     assert settings({"AZURE_OPENAI_ENDPOINT": ENDPOINT}).resolved_auth == "entra"
+
+
+def test_defaults_are_today_s_models_and_the_seed_s_under_classic_names() -> None:
+    from aoai_nb.config import deployment_env
+
+    s = settings({})
+    assert (s.deployments.chat, s.deployments.classic_chat) == ("gpt-5-mini", "gpt-4o")
+    assert (s.deployments.images, s.deployments.classic_images) == ("gpt-image-1-mini", "dall-e-3")
+    assert (s.deployments.transcription, s.deployments.classic_transcription) == (
+        "gpt-4o-mini-transcribe",
+        "whisper",
+    )
+    assert (s.deployments.speech, s.deployments.classic_speech) == ("gpt-4o-mini-tts", "tts")
+    assert s.deployments.diarization == "gpt-4o-transcribe-diarize"
+    assert deployment_env("classic_images") == "AZURE_OPENAI_CLASSIC_IMAGES_DEPLOYMENT"
+    mapped = settings({"AZURE_OPENAI_CLASSIC_IMAGES_DEPLOYMENT": "old-pictures"})
+    assert mapped.deployments.classic_images == "old-pictures"
+    assert (
+        mapped.sources["deployments.classic_images"] == "environment AZURE_OPENAI_CLASSIC_IMAGES_DEPLOYMENT"
+    )
+
+
+def test_every_default_deployment_exists_on_the_emulator_with_its_capability() -> None:
+    """The settings' defaults and the emulator's default deployments name the same things."""
+    from aoai_nb.config import BASE_CAPABILITY
+    from aoai_nb.emulator.config import EmulatorConfig
+
+    served = {d.name: d.capability for d in EmulatorConfig.default().deployments}
+    for capability, name in DEFAULT_DEPLOYMENTS.items():
+        assert served.get(name) == BASE_CAPABILITY.get(capability, capability), (capability, name)

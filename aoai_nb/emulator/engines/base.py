@@ -197,6 +197,7 @@ class TranscriptionRequest:
     prompt: str | None = None
     temperature: float = 0.0
     word_timestamps: bool = False
+    max_seconds: float = 1500.0  # longer audio is an EngineInputError (audio.decode_audio enforces it)
 
 
 @dataclass(frozen=True)
@@ -256,7 +257,10 @@ class SpeechEngine(Engine, Protocol):
         ...
 
 
-VOICES = ("alloy", "ash", "ballad", "coral", "echo", "fable", "nova", "onyx", "sage", "shimmer", "verse")
+# Every voice of the catalog's speech models (tests/local/test_local_audio.py checks that they agree).
+VOICES = (
+    "alloy", "ash", "ballad", "coral", "echo", "fable", "nova", "onyx", "sage", "shimmer", "verse", "marin", "cedar",
+)  # fmt: skip
 
 
 # --- moderation (the content filter's optional heuristic for natural text) -------------------------------

@@ -186,6 +186,8 @@ class _Builder:
         prefix = list(schema.get("prefixItems", []))
         count = max(_count(schema, "minItems"), 0 if minimal else 1 if not prefix else len(prefix))
         if "maxItems" in schema:
+            if _count(schema, "minItems") > schema["maxItems"]:
+                raise SchemaError(f"minItems is greater than maxItems {schema['maxItems']!r}.")
             count = min(count, int(schema["maxItems"]))
         items = schema.get("items", {})
         singular = name[:-1] if name.endswith("s") and len(name) > 3 else name
@@ -288,15 +290,18 @@ def _number_for(schema: dict[str, Any], hints: Hints, *, integer: bool) -> float
     for candidate in candidates:
         if not math.isfinite(candidate):
             continue
-        value = float(math.ceil(candidate)) if integer else candidate
-        if step:
-            if not math.isfinite(value / step):
-                raise SchemaError(f"multipleOf {step!r} is too small to compute a multiple of it.")
-            value = math.ceil(value / step) * step
-            value = round(value, 10)
-        if low <= value <= high and (not integer or value == int(value)):
-            return value
-    return float(math.ceil(low)) if math.isfinite(low) else 0.0
+        for rounding in (math.ceil, math.floor):  # up first; down finds an integer under a bare maximum
+            value = float(rounding(candidate)) if integer else candidate
+            if step:
+                if not math.isfinite(value / step):
+                    raise SchemaError(f"multipleOf {step!r} is too small to compute a multiple of it.")
+                value = round(rounding(value / step) * step, 10)
+            if low <= value <= high and (not integer or value == int(value)):
+                return value
+    raise SchemaError(  # answering a number outside the bounds would break the schema's own contract
+        f"no {'integer' if integer else 'number'}{f' multiple of {step:g}' if step else ''} lies between "
+        f"{low:g} and {high:g}; fix minimum/maximum."
+    )
 
 
 def _string_for(name: str, schema: dict[str, Any], hints: Hints) -> str:
@@ -310,6 +315,8 @@ def _string_for(name: str, schema: dict[str, Any], hints: Hints) -> str:
     else:
         value = f"example {name.replace('_', ' ')}"
     low, high = _count(schema, "minLength"), schema.get("maxLength")
+    if high is not None and low > high:
+        raise SchemaError(f"minLength {low} is greater than maxLength {high!r}.")
     if high is not None:
         value = value[: int(high)]
     if len(value) < low:

@@ -9,7 +9,9 @@ from typing import Any
 import numpy as np
 from starlette.responses import Response
 
+from aoai_nb.emulator import model_rules as rules
 from aoai_nb.emulator import params as p
+from aoai_nb.emulator.engines.base import EmbeddingResult
 from aoai_nb.emulator.faults import estimate_tokens
 from aoai_nb.emulator.runtime import Call, Runtime, json_response
 from aoai_nb.emulator.wire import invalid_request
@@ -22,6 +24,7 @@ MAX_INPUT_TOKENS = 8191  # per input, as Azure's text-embedding models; estimate
 async def embeddings(rt: Runtime, call: Call) -> Response:
     body = call.body
     p.reject_unknown(body, EMBEDDING_PARAMS)
+    rules.check_rejected(call.deployment.info, body)  # text-embedding-ada-002: no dimensions
     texts = p.texts_or_tokens(p.required(body, "input"), "input")
     if len(texts) > MAX_INPUTS:
         raise invalid_request(
@@ -58,15 +61,21 @@ async def embeddings(rt: Runtime, call: Call) -> Response:
         )
     rt.charge(call, estimate_tokens(texts))
     await rt.before_output(call)
-    result = await rt.run(engine, engine.embed, texts, dimensions)
+    result = await rt.run(engine, engine.embed, texts, dimensions, call=call)
+    heavy = len(texts) * engine.native_dimensions > HEAVY_VALUES
+    return await rt.build(heavy, _reply, call, result, encoding == "base64", heavy)
+
+
+HEAVY_VALUES = 64 * 1024  # vector values above this are encoded off the event loop
+
+
+def _reply(call: Call, result: EmbeddingResult, base64_encoded: bool, big: bool) -> Response:
+    """The JSON answer (a 2048 x 1536 float list takes seconds to encode: a worker thread does it)."""
     vectors = np.asarray(result.vectors, dtype="<f4")
     data: list[dict[str, Any]] = []
     for index, row in enumerate(vectors):
-        embedding: Any = (
-            base64.b64encode(row.tobytes()).decode("ascii") if encoding == "base64" else row.tolist()
-        )
+        embedding: Any = base64.b64encode(row.tobytes()).decode("ascii") if base64_encoded else row.tolist()
         data.append({"object": "embedding", "index": index, "embedding": embedding})
     usage = {"prompt_tokens": result.prompt_tokens, "total_tokens": result.prompt_tokens}
-    return json_response(
-        call, {"object": "list", "data": data, "model": call.deployment.model, "usage": usage}
-    )
+    body = {"object": "list", "data": data, "model": call.deployment.model, "usage": usage}
+    return json_response(call, body, big=big)

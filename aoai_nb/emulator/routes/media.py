@@ -8,22 +8,29 @@ from typing import Any
 
 from starlette.responses import PlainTextResponse, Response
 
+from aoai_nb.emulator import model_rules as rules
 from aoai_nb.emulator import params as p
+from aoai_nb.emulator.audio import max_audio_seconds
+from aoai_nb.emulator.cancel import Cancel
 from aoai_nb.emulator.engines.base import (
-    VOICES,
     ImageRequest,
+    ImageResult,
     SpeechRequest,
     Transcript,
     TranscriptionRequest,
 )
-from aoai_nb.emulator.images import IMAGE_PATH
+from aoai_nb.emulator.event_streams import event_stream
+from aoai_nb.emulator.images import IMAGE_PATH, image_base_url
+from aoai_nb.emulator.routes import gpt_image, speech_sse, transcribe
 from aoai_nb.emulator.runtime import Call, Runtime, json_response
 from aoai_nb.emulator.wire import (
+    echo,
     image_filter_results,
     image_output_filtered_error,
     image_prompt_filter_results,
     image_prompt_filtered_error,
     invalid_request,
+    operation_not_supported,
 )
 
 IMAGE_PARAMS = {"model", "prompt", "n", "size", "quality", "style", "response_format", "user"}
@@ -33,6 +40,8 @@ SPEECH_FORMATS = ("mp3", "opus", "aac", "flac", "wav", "pcm")
 
 
 async def images(rt: Runtime, call: Call) -> Response:
+    if gpt_image.is_gpt_image(call.deployment.info):
+        return await gpt_image.generate(rt, call)
     body = call.body
     p.reject_unknown(body, IMAGE_PARAMS)
     p.required(body, "prompt")
@@ -62,8 +71,17 @@ async def images(rt: Runtime, call: Call) -> Response:
     width, height = SIZES[size]
     request = ImageRequest(prompt=prompt, width=width, height=height, quality=quality, style=style)
     engine = call.engines.image
-    results = await rt.run(engine, lambda: [engine.generate(request) for _ in range(n)])
-    base = str(call.request.base_url).rstrip("/")
+    cancel = Cancel()  # a client that leaves stops the images not yet made
+
+    def generate_all() -> list[ImageResult]:
+        results = []
+        for _ in range(n):
+            cancel.check()
+            results.append(engine.generate(request))
+        return results
+
+    results = await rt.run(engine, generate_all, call=call, cancel=cancel)
+    base = image_base_url(call.request.scope, rt.config.public_url)
     data = []
     for result in results:
         item: dict[str, Any] = {
@@ -137,8 +155,15 @@ def verbose(transcript: Transcript, task: str, granularities: list[str]) -> dict
 
 
 async def _audio(rt: Runtime, call: Call, translate: bool) -> Response:
+    info = call.deployment.info
+    if not info.has("translation"):  # the gpt-4o transcribe models: their own rules; no translations
+        if translate:
+            raise operation_not_supported("translation", call.deployment.model)
+        return await transcribe.transcribe(rt, call)
     fields, upload = call.body, call.upload
     assert upload is not None  # the gateway parsed the multipart body and required 'file'
+    rules.check_rejected(info, fields)
+    fields.pop("stream", None)  # whisper ignores stream (SDK docstring)
     known = {"model", "prompt", "response_format", "temperature"} | (
         set() if translate else {"language", "timestamp_granularities"}
     )
@@ -148,7 +173,7 @@ async def _audio(rt: Runtime, call: Call, translate: bool) -> Response:
     language = p.string(fields, "language")
     if language is not None and not (language.isalpha() and 2 <= len(language) <= 3):
         raise invalid_request(
-            f"Invalid value for 'language': {language!r}; use an ISO-639-1 code such as 'en'.",
+            f"Invalid value for 'language': {echo(language)}; use an ISO-639-1 code such as 'en'.",
             param="language",
         )
     granularities = fields.get("timestamp_granularities") or []
@@ -173,9 +198,10 @@ async def _audio(rt: Runtime, call: Call, translate: bool) -> Response:
         prompt=p.string(fields, "prompt"),
         temperature=temperature,
         word_timestamps="word" in granularities,
+        max_seconds=max_audio_seconds(call.deployment.model, rt.config.max_audio_seconds),
     )
     engine = call.engines.transcription
-    transcript = await rt.run(engine, engine.transcribe, request)
+    transcript = await rt.run(engine, engine.transcribe, request, call=call)
     if fmt == "json":
         return json_response(call, {"text": transcript.text})
     if fmt == "verbose_json":
@@ -195,27 +221,38 @@ async def translations(rt: Runtime, call: Call) -> Response:
 
 
 async def speech(rt: Runtime, call: Call) -> Response:
+    """audio/speech with the deployment's model rules: its voices, ``instructions`` (gpt-4o-mini-tts only;
+    tts/tts-hd answer 400) and ``stream_format`` ``sse`` (gpt-4o-mini-tts only)."""
+    info = call.deployment.info
     body = call.body
     p.reject_unknown(
         body, {"model", "input", "voice", "response_format", "speed", "instructions", "stream_format"}
     )
+    rules.check_rejected(info, body)
     p.required(body, "input")
-    text = p.string(body, "input", max_length=4096) or ""
+    text = p.string(body, "input", max_length=int(info.limits.get("input_chars", 4096))) or ""
     if not text.strip():
         raise invalid_request(
             "Invalid value for 'input': it is empty; give the text to speak.", param="input"
         )
     p.required(body, "voice")
-    voice = p.string(body, "voice", choices=VOICES) or "alloy"
-    fmt = p.string(body, "response_format", "mp3", choices=SPEECH_FORMATS) or "mp3"
+    voice = rules.check_voice(info, body.get("voice"))
+    fmt = p.string(body, "response_format", "mp3", choices=info.response_formats) or "mp3"
     speed = _form_number(body, "speed", 1.0, 0.25, 4.0)
-    p.string(body, "instructions")
-    p.string(body, "stream_format", choices=("audio",))
+    instructions = p.string(body, "instructions", max_length=4096)
+    stream_format = rules.check_choice(info, "stream_format", body.get("stream_format")) or "audio"
     rt.charge(call, 0)
     await rt.before_output(call)
     engine = call.engines.speech
-    result = await rt.run(engine, engine.synthesize, SpeechRequest(text=text, voice=voice, speed=speed))
+    result = await rt.run(
+        engine, engine.synthesize, SpeechRequest(text=text, voice=voice, speed=speed), call=call
+    )
     from aoai_nb.emulator.audio import encode_speech
 
-    data, content_type = await rt.run(None, encode_speech, result.samples, result.sample_rate, fmt)
+    data, content_type = await rt.run(None, encode_speech, result.samples, result.sample_rate, fmt, call=call)
+    if instructions:
+        call.headers[speech_sse.INSTRUCTIONS_HEADER] = speech_sse.INSTRUCTIONS_NOTE
+    if stream_format == "sse":
+        seconds = len(result.samples) / result.sample_rate
+        return event_stream(call, speech_sse.events(data, text, instructions, seconds))
     return Response(data, headers=call.headers, media_type=content_type)

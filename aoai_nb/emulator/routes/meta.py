@@ -9,48 +9,22 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from aoai_nb._version import __version__
-from aoai_nb.emulator import policy
+from aoai_nb.emulator import model_listing, policy
 from aoai_nb.emulator.config import (
     CONTROL_RANGES,
     ConfigFileError,
-    Deployment,
     control_value,
     parse_fault_rates,
 )
 from aoai_nb.emulator.faults import FAULT_HEADER, LATENCY_HEADER, RETRY_AFTER_HEADER, FaultInjector
 from aoai_nb.emulator.payloads import parse_json, read_body
 from aoai_nb.emulator.runtime import Runtime
-from aoai_nb.emulator.wire import dumps, invalid_request, resource_not_found
-
-CREATED = 1_700_000_000  # a fixed "created" for listed models
-CAPABILITY_FLAGS = {
-    "chat": "chat_completion",
-    "completions": "completion",
-    "embeddings": "embeddings",
-    "images": "image_generation",
-    "transcription": "transcription",
-    "speech": "speech",
-}
+from aoai_nb.emulator.wire import dumps, echo, invalid_request, resource_not_found
+from aoai_nb.models import load_catalog, lookup
 
 
 def _json(obj: Any, status: int = 200) -> Response:
     return Response(dumps(obj), status, media_type="application/json")
-
-
-def _model(d: Deployment) -> dict[str, Any]:
-    capabilities = {flag: d.capability == cap for cap, flag in CAPABILITY_FLAGS.items()}
-    capabilities.update(inference=True, fine_tune=False)
-    return {
-        "id": d.name,
-        "object": "model",
-        "created": CREATED,
-        "created_at": CREATED,
-        "owned_by": "aoai-nb-emulator",
-        "model": d.model,
-        "capabilities": capabilities,
-        "lifecycle_status": "generally-available",
-        "status": "succeeded",
-    }
 
 
 def _check(rt: Runtime, request: Request, v1: bool) -> None:
@@ -64,22 +38,24 @@ def _check(rt: Runtime, request: Request, v1: bool) -> None:
 
 
 async def list_models(rt: Runtime, request: Request, v1: bool) -> Response:
+    """The catalog's models (what the resource could deploy), not the deployments (see model_listing)."""
     _check(rt, request, v1)
-    return _json({"object": "list", "data": [_model(d) for d in rt.registry.all()]})
+    shape = model_listing.v1_model if v1 else model_listing.classic_model
+    return _json({"object": "list", "data": [shape(info) for info in load_catalog().values()]})
 
 
 async def get_model(rt: Runtime, request: Request, v1: bool) -> Response:
     _check(rt, request, v1)
     name = request.path_params["model"]
-    for d in rt.registry.all():
-        if d.name == name:
-            return _json(_model(d))
-    raise invalid_request(
-        f"The model '{name}' does not exist; GET /openai/models lists the deployments.",
-        param="model",
-        code="model_not_found",
-        status=404,
-    )
+    info = lookup(name)
+    if info is None:
+        raise invalid_request(
+            f"The model {echo(name)} does not exist; GET /openai/models lists the models.",
+            param="model",
+            code="model_not_found",
+            status=404,
+        )
+    return _json(model_listing.v1_model(info) if v1 else model_listing.classic_model(info))
 
 
 async def image(rt: Runtime, request: Request) -> Response:
@@ -134,6 +110,10 @@ def status(rt: Runtime) -> dict[str, Any]:
             "max_audio_bytes": config.max_audio_bytes,
             "image_cache": config.image_cache,
             "images_cached": len(rt.images),
+            "max_audio_seconds": config.max_audio_seconds,
+            "header_timeout_seconds": config.header_timeout_seconds,
+            "body_timeout_seconds": config.body_timeout_seconds,
+            "max_queued_generations": config.max_queued_generations,
         },
         "requests": {**rt.stats.as_dict(), "in_flight": rt.in_flight},
         **{name: describe() for name, describe in rt.extra_status.items()},
@@ -168,7 +148,9 @@ CONTROL_KEYS = {
 async def set_controls(rt: Runtime, request: Request) -> Response:
     """Change teaching controls at run time; the body holds only the keys to change (see docs/emulator.md)."""
     policy.check_auth(request.headers, rt.api_key, rt.auth)
-    body = parse_json(await read_body(request, rt.config.max_json_bytes, "controls body"))
+    body = parse_json(
+        await read_body(request, rt.config.max_json_bytes, "controls body", rt.config.body_timeout_seconds)
+    )
     if not isinstance(body, dict):
         raise invalid_request(
             'Send the controls to change as a JSON object, e.g. {"fault_rates": {"429": 0.5}}.'
@@ -176,7 +158,8 @@ async def set_controls(rt: Runtime, request: Request) -> Response:
     unknown = set(body) - CONTROL_KEYS
     if unknown:
         raise invalid_request(
-            f"Unknown controls {sorted(unknown)}; known: {sorted(CONTROL_KEYS)}.", param=sorted(unknown)[0]
+            f"Unknown controls {echo(sorted(unknown))}; known: {sorted(CONTROL_KEYS)}.",
+            param=sorted(unknown)[0],
         )
     try:
         _apply_controls(rt, body)

@@ -10,8 +10,10 @@ from typing import Any
 import anyio
 from starlette.responses import Response
 
+from aoai_nb.emulator.cancel import Cancel
 from aoai_nb.emulator.engines.base import CompletionEngine, CompletionRequest, Engine, Finish, TextDelta
 from aoai_nb.emulator.faults import estimate_tokens
+from aoai_nb.emulator.model_rules import REASONING_HEADER, REASONING_NOTE, check_chat
 from aoai_nb.emulator.output_cut import OutputCut, collected_cut
 from aoai_nb.emulator.runtime import Call, Runtime, json_response
 from aoai_nb.emulator.streams import Factory, chat_stream, completion_stream
@@ -47,6 +49,17 @@ async def _screen_prompts(rt: Runtime, call: Call, opts: TextOptions) -> list[di
     return prompt_filter_results(annotations, v1=call.v1)
 
 
+HEAVY_TOKENS = (
+    4096  # choices x max tokens x (1 + top_logprobs) above this leave the event loop, even scripted
+)
+
+
+def _heavy(opts: TextOptions, prompts: int) -> bool:
+    """Whether the reply may be big enough to hold up other clients if built on the event loop."""
+    per_choice = (opts.max_tokens or 256) * (1 + (opts.top_logprobs if opts.logprobs else 0))
+    return prompts * opts.n * per_choice > HEAVY_TOKENS
+
+
 @dataclass
 class _Choices:
     """Every collected choice, its filter annotation, whether the filter cut it, and its reported tokens."""
@@ -57,9 +70,22 @@ class _Choices:
     tokens: list[int]
 
 
-async def _generate(rt: Runtime, call: Call, engine: Engine, factories: list[Factory], n: int) -> _Choices:
+def _collect_all(factories: list[Factory], n: int, cancel: Cancel) -> list[Generated]:
+    """Every choice of every prompt, one after another (in a worker thread); stops once the client has gone."""
+    results = []
+    for factory in factories:
+        for j in range(n):
+            cancel.check()
+            results.append(collect(cancel.guard(factory(j))))
+    return results
+
+
+async def _generate(
+    rt: Runtime, call: Call, engine: Engine, factories: list[Factory], n: int, heavy: bool
+) -> _Choices:
     """Every choice of every prompt (choice index = prompt index * n + j), in one engine call."""
-    results = await rt.run(engine, lambda: [collect(f(j)) for f in factories for j in range(n)])
+    cancel = Cancel()
+    results = await rt.run(engine, _collect_all, factories, n, cancel, call=call, cancel=cancel, heavy=heavy)
     rule = OutputCut(rt, call)
     verdicts = [await collected_cut(rule, [d.text for d in g.deltas], g.finish) for g in results]
     annotations = [annotation for annotation, _, _ in verdicts]
@@ -71,10 +97,14 @@ async def _generate(rt: Runtime, call: Call, engine: Engine, factories: list[Fac
 
 
 async def chat(rt: Runtime, call: Call) -> Response:
+    info = call.deployment.info
+    if check_chat(info, call.body) is not None:
+        call.headers[REASONING_HEADER] = REASONING_NOTE
     request, opts = parse_chat(call.body)
     rt.charge(call, estimate_tokens(opts.prompt_texts, opts.max_tokens, opts.n))
     filter_results = await _screen_prompts(rt, call, opts)
     engine = call.engines.chat
+    rt.admit(call, engine)
     await rt.before_output(call)
     head = Head.new("chatcmpl", "chat.completion.chunk", call.deployment.model)
 
@@ -83,7 +113,19 @@ async def chat(rt: Runtime, call: Call) -> Response:
 
     if opts.stream:
         return await chat_stream(rt, call, engine, factory, opts, head, filter_results)
-    out = await _generate(rt, call, engine, [factory], opts.n)
+    heavy = _heavy(opts, 1)
+    out = await _generate(rt, call, engine, [factory], opts.n, heavy)
+    return await rt.build(heavy, _chat_reply, call, out, opts, head, filter_results, heavy)
+
+
+def _chat_reply(
+    call: Call,
+    out: _Choices,
+    opts: TextOptions,
+    head: Head,
+    filter_results: list[dict[str, Any]],
+    big: bool,
+) -> Response:
     choices = []
     for i, (gen, annotation, filtered) in enumerate(
         zip(out.generated, out.annotations, out.cut, strict=True)
@@ -105,9 +147,13 @@ async def chat(rt: Runtime, call: Call) -> Response:
         "object": "chat.completion",
         "prompt_filter_results": filter_results,
         "system_fingerprint": "fp_aoai_nb_emulator",
-        "usage": usage(out.generated[0].finish.prompt_tokens, sum(out.tokens)),
+        "usage": usage(
+            out.generated[0].finish.prompt_tokens,
+            sum(out.tokens),
+            reasoning=call.deployment.info.is_reasoning,
+        ),
     }
-    return json_response(call, body)
+    return json_response(call, body, big=big)
 
 
 async def completions(rt: Runtime, call: Call) -> Response:
@@ -115,12 +161,29 @@ async def completions(rt: Runtime, call: Call) -> Response:
     rt.charge(call, estimate_tokens(opts.prompt_texts, opts.max_tokens, opts.n * len(requests)))
     filter_results = await _screen_prompts(rt, call, opts)
     engine = call.engines.completion
+    rt.admit(call, engine)
     await rt.before_output(call)
     head = Head.new("cmpl", "text_completion", call.deployment.model)
     factories: list[Factory] = [functools.partial(_complete, engine, r) for r in requests]
     if opts.stream:
         return await completion_stream(rt, call, engine, factories, opts, head, filter_results, echo)
-    out = await _generate(rt, call, engine, factories, opts.n)
+    heavy = _heavy(opts, len(requests))
+    out = await _generate(rt, call, engine, factories, opts.n, heavy)
+    return await rt.build(
+        heavy, _completion_reply, call, out, opts, head, filter_results, echo, len(requests), heavy
+    )
+
+
+def _completion_reply(
+    call: Call,
+    out: _Choices,
+    opts: TextOptions,
+    head: Head,
+    filter_results: list[dict[str, Any]],
+    echo: bool,
+    prompts: int,
+    big: bool,
+) -> Response:
     choices = []
     for index, (gen, annotation) in enumerate(zip(out.generated, out.annotations, strict=True)):
         prompt = opts.prompt_texts[index // opts.n]
@@ -136,7 +199,7 @@ async def completions(rt: Runtime, call: Call) -> Response:
                 "text": prefix + ("" if out.cut[index] else gen.text),
             }
         )
-    prompt_tokens = sum(out.generated[k * opts.n].finish.prompt_tokens for k in range(len(requests)))
+    prompt_tokens = sum(out.generated[k * opts.n].finish.prompt_tokens for k in range(prompts))
     body = {
         "choices": choices,
         "created": head.created,
@@ -147,4 +210,4 @@ async def completions(rt: Runtime, call: Call) -> Response:
         "system_fingerprint": "fp_aoai_nb_emulator",
         "usage": usage(prompt_tokens, sum(out.tokens)),
     }
-    return json_response(call, body)
+    return json_response(call, body, big=big)

@@ -162,6 +162,7 @@ class _SmolLM2Engine:
 
     instant = False  # real model work: the HTTP layer runs it in a worker thread
     name = CHAT_MODEL_NAME
+    slots = SLOTS  # generations at once; more wait in a bounded queue (admission.py), then get 429s
 
     def __init__(self, runtime: SmolLM2Runtime) -> None:
         self.runtime = runtime

@@ -83,6 +83,8 @@ class CancellableGeneration:
     llama.cpp stop at its next token; the waiting ``next()`` then returns promptly.
     """
 
+    close_from_any_thread = True  # the HTTP layer may close it while a worker thread waits in next()
+
     def __init__(self, inner: Iterator[TextDelta | Finish], cancelled: threading.Event) -> None:
         self._inner = inner
         self._cancelled = cancelled

@@ -61,7 +61,7 @@ class LocalTranscriptionEngine:
             )
         from aoai_nb.emulator.audio import decode_audio
 
-        samples, duration = decode_audio(request.audio, request.filename)
+        samples, duration = decode_audio(request.audio, request.filename, request.max_seconds)
         model = self._load()
         temperature: float | tuple[float, ...] = (
             request.temperature

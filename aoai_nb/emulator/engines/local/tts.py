@@ -28,6 +28,7 @@ _NOISE: dict[str, tuple[float, float]] = {
     "alloy": (0.667, 0.8), "ash": (0.6, 0.7), "ballad": (0.75, 0.9), "coral": (0.7, 0.85),
     "echo": (0.55, 0.65), "fable": (0.8, 1.0), "nova": (0.667, 0.9), "onyx": (0.5, 0.6),
     "sage": (0.6, 0.8), "shimmer": (0.75, 0.7), "verse": (0.7, 1.0),
+    "marin": (0.65, 0.75), "cedar": (0.58, 0.72),  # gpt-4o-mini-tts's newer voices
 }  # fmt: skip
 
 

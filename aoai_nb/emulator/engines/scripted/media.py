@@ -84,7 +84,7 @@ class ScriptedTranscriptionEngine:
     name = "scripted"
 
     def transcribe(self, request: TranscriptionRequest) -> Transcript:
-        samples, duration = decode_audio(request.audio, request.filename)
+        samples, duration = decode_audio(request.audio, request.filename, request.max_seconds)
         regions = voiced_regions(samples, DECODE_RATE)
         action = "translation" if request.translate else "transcription"
         note = "; translation to English was requested" if request.translate else ""
