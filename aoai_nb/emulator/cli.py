@@ -82,6 +82,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--log-level", default="warning", choices=("critical", "error", "warning", "info", "debug")
     )
     parser.add_argument(
+        "--http",
+        choices=("auto", "fast", "h11"),
+        default="auto",
+        help="HTTP stack: fast = httptools + uvloop, h11 = pure Python on asyncio, auto = fast when installed",
+    )
+    parser.add_argument(
         "--record", metavar="DIR", help="forward to --upstream and record every exchange in DIR"
     )
     parser.add_argument(
@@ -201,6 +207,7 @@ def banner(
         f"stream write window {latency['stream_flush_ms']:g} ms; per request: header x-aoai-nb-latency-ms: N",
         f"  Content filter: header x-aoai-nb-filter (e.g. prompt:violence=high, output:sexual=medium, "
         f"prompt:jailbreak); heuristic {'on' if content_filter['heuristic'] else 'off'}",
+        f"  HTTP stack: {status['server']['http']} on {status['server']['loop']}",
         f"  Auth: {'api-key or Authorization: Bearer' if emulator['auth'] else 'OFF (--no-auth): any key'}",
         f"  API key: {api_key}"
         + ("   (generated for this run; choose one with --api-key)" if key_generated else ""),
@@ -256,6 +263,7 @@ def run(args: argparse.Namespace) -> int:
         config=config,
         log_level=args.log_level,
         tls=args.tls,
+        http=args.http,
         **recording,
     )
     try:

@@ -1,9 +1,9 @@
-"""Connection-level guards on uvicorn's h11 protocol (imported on ``start()`` only).
+"""Connection-level guards on uvicorn's HTTP protocols, h11 and httptools alike (imported on ``start()`` only).
 
 - A connection must deliver a request's headers within ``header_timeout`` seconds of its first byte (or of
   opening): half-sent headers, and sockets opened and never written to, are closed then (uvicorn alone only
   times out idle keep-alive connections after a response). Request bodies have their own timeout (payloads.py).
-- Protocol errors (a bad request line, a bare CR in a header, headers over h11's size limit) are answered in
+- Protocol errors (a bad request line, a bare CR in a header, headers over the parser's size limit) are answered in
   Azure's error shape, as JSON with ``x-request-id``/``apim-request-id``, instead of uvicorn's text/plain.
 - When the process runs out of file descriptors, asyncio reports every failed ``accept()`` with a traceback;
   ``quiet_accept_errors`` turns that into one log line per minute.
@@ -18,12 +18,14 @@ from typing import Any
 
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from aoai_nb.emulator.wire import dumps, new_request_id, simple_error
 
 log = logging.getLogger("aoai_nb.emulator")
 ACCEPT_ERROR = "socket.accept() out of system resource"
 ACCEPT_LOG_EVERY_SECONDS = 60.0
+MAX_HEADER_BYTES = 16 * 1024  # uvicorn's default h11 limit for an incomplete request head
 
 
 class GuardedH11Protocol(H11Protocol):
@@ -68,19 +70,10 @@ class GuardedH11Protocol(H11Protocol):
 
     def send_400_response(self, msg: str) -> None:
         """A request h11 cannot parse: Azure's error shape (the connection closes after it, as uvicorn's)."""
-        request_id = new_request_id().encode("ascii")
-        body = dumps(simple_error(400, "BadRequest", f"{msg} The request is not valid HTTP/1.1.").body)
-        headers = [
-            (b"content-type", b"application/json"),
-            (b"content-length", str(len(body)).encode("ascii")),
-            (b"connection", b"close"),
-            (b"x-request-id", request_id),
-            (b"apim-request-id", request_id),
-            (b"x-ms-region", self.region.encode("latin-1")),
-        ]
+        status, headers, body = _bad_request(msg, self.region)
         try:
             for event in (
-                h11.Response(status_code=400, headers=headers, reason=b"Bad Request"),
+                h11.Response(status_code=status, headers=headers, reason=b"Bad Request"),
                 h11.Data(data=body),
                 h11.EndOfMessage(),
             ):
@@ -90,10 +83,97 @@ class GuardedH11Protocol(H11Protocol):
         self.transport.close()
 
 
-def guarded_protocol(header_timeout: float, region: str) -> type[GuardedH11Protocol]:
-    """The protocol class for one server (uvicorn instantiates it per connection)."""
+def _bad_request(msg: str, region: str) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    request_id = new_request_id().encode("ascii")
+    body = dumps(simple_error(400, "BadRequest", f"{msg} The request is not valid HTTP/1.1.").body)
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode("ascii")),
+        (b"connection", b"close"),
+        (b"x-request-id", request_id),
+        (b"apim-request-id", request_id),
+        (b"x-ms-region", region.encode("latin-1")),
+    ]
+    return 400, headers, body
+
+
+class GuardedHttpToolsProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol (the fast stack) with the same header deadline and protocol errors."""
+
+    header_timeout: float = 30.0
+    region: str = "emulator"
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        self._header_deadline: asyncio.TimerHandle | None = None
+        self._awaiting_headers = True
+        self._header_bytes = 0
+        self._head = bytearray()  # the request head so far (bounded), to name what the parser refused
+        super().connection_made(transport)
+        self._arm()
+
+    def data_received(self, data: bytes) -> None:
+        if self._awaiting_headers:
+            self._header_bytes += len(data)
+            self._head += data[: max(0, MAX_HEADER_BYTES - len(self._head))]
+        super().data_received(data)
+        if not self._awaiting_headers or self.transport.is_closing():
+            self._disarm()
+        elif self._header_bytes > MAX_HEADER_BYTES:  # h11 refuses these too; httptools would wait on
+            self.send_400_response(f"The request headers are over {MAX_HEADER_BYTES} bytes.")
+        else:  # keeps the first deadline: trickling bytes does not extend it
+            self._arm()
+
+    def on_headers_complete(self) -> None:
+        self._awaiting_headers = False
+        self._header_bytes = 0
+        self._head.clear()
+        self._disarm()
+        super().on_headers_complete()
+
+    def on_message_complete(self) -> None:
+        super().on_message_complete()
+        self._awaiting_headers = True  # a keep-alive connection's next request is timed from its first byte
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def _arm(self) -> None:
+        if self._header_deadline is None and not self.transport.is_closing():
+            self._header_deadline = self.loop.call_later(self.header_timeout, self._headers_overdue)
+
+    def _disarm(self) -> None:
+        if self._header_deadline is not None:
+            self._header_deadline.cancel()
+            self._header_deadline = None
+
+    def _headers_overdue(self) -> None:
+        self._header_deadline = None
+        busy = self.cycle is not None and not self.cycle.response_complete
+        if self._awaiting_headers and not busy and not self.transport.is_closing():
+            log.debug(
+                "closing a connection that sent no complete request headers in %g s", self.header_timeout
+            )
+            self.transport.close()
+
+    def send_400_response(self, msg: str) -> None:
+        head_lower = bytes(self._head).lower()
+        if (
+            b"\ntransfer-encoding:" in head_lower and b"\ncontent-length:" in head_lower
+        ):  # llhttp refuses both
+            msg = "The request has both Transfer-Encoding and Content-Length headers, so its body length is ambiguous."
+        status, headers, body = _bad_request(msg, self.region)
+        head = b"HTTP/1.1 400 Bad Request\r\n" + b"".join(k + b": " + v + b"\r\n" for k, v in headers)
+        self.transport.write(head + b"\r\n" + body)
+        self.transport.close()
+
+
+def guarded_protocol(http: str, header_timeout: float, region: str) -> type[asyncio.Protocol]:
+    """The protocol class for one server (uvicorn instantiates it per connection): ``http`` is ``h11`` or
+    ``httptools`` (``serving.http_stack``)."""
+    base: type[asyncio.Protocol] = GuardedHttpToolsProtocol if http == "httptools" else GuardedH11Protocol
     return type(
-        "EmulatorH11Protocol", (GuardedH11Protocol,), {"header_timeout": header_timeout, "region": region}
+        f"Emulator{http.capitalize()}Protocol", (base,), {"header_timeout": header_timeout, "region": region}
     )
 
 

@@ -20,16 +20,21 @@ from aoai_nb.emulator.wire import Annotation
 class OutputCut:
     def __init__(self, rt: Runtime, call: Call) -> None:
         self.rt, self.call = rt, call
+        self.triggered = call.triggers.output.filtered  # the header trigger cuts after a few deltas
+
+    @property
+    def may_cut_early(self) -> bool:
+        """Whether anything can cut the reply before its end (else only ``at_end`` judges it)."""
+        return self.triggered or self.rt.filter.active
 
     def check_due(self, sent: int) -> bool:
         """Whether the heuristic scores the output after ``sent`` deltas (what is sent goes out first)."""
-        return self.rt.filter.active and sent % HEURISTIC_EVERY == 0
+        return sent % HEURISTIC_EVERY == 0 and self.rt.filter.active
 
     async def after_delta(self, texts: list[str]) -> Annotation | None:
         """The annotation that cuts the reply right after its ``len(texts)`` deltas were sent, or None."""
-        trigger = self.call.triggers.output
-        if trigger.filtered and len(texts) >= OUTPUT_CUT_AFTER_DELTAS:
-            return trigger
+        if self.triggered and len(texts) >= OUTPUT_CUT_AFTER_DELTAS:
+            return self.call.triggers.output
         if self.check_due(len(texts)):
             annotation = await self.rt.filter.output(heuristic_window(texts), self.call.triggers)
             if annotation.filtered:
@@ -61,10 +66,13 @@ async def collected_cut(
 ) -> tuple[Annotation, bool, int]:
     """A collected reply run through the stream's rule: (annotation, cut, completion tokens)."""
     sent: list[str] = []
-    for text in texts:
-        sent.append(text)
-        annotation = await rule.after_delta(sent)
-        if annotation is not None:
-            return annotation, True, completion_tokens(len(sent), True, finish)
+    if rule.may_cut_early:
+        for text in texts:
+            sent.append(text)
+            annotation = await rule.after_delta(sent)
+            if annotation is not None:
+                return annotation, True, completion_tokens(len(sent), True, finish)
+    else:
+        sent = list(texts)
     annotation = await rule.at_end(sent)
     return annotation, counts_as_cut(annotation, finish), completion_tokens(len(sent), False, finish)

@@ -12,7 +12,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Literal
 
 from aoai_nb.emulator.config import EmulatorConfig
 from aoai_nb.emulator.engines import EngineKind, EngineSet
@@ -20,6 +20,7 @@ from aoai_nb.emulator.recording import RecordTo, ReplayFrom
 from aoai_nb.emulator.tls import TlsFiles, client_context, make_certificate
 
 START_TIMEOUT_SECONDS = 30.0
+HttpStack = Literal["auto", "fast", "h11"]  # see serving.http_stack
 
 
 class Emulator:
@@ -51,6 +52,7 @@ class Emulator:
         tls: bool = False,
         ssl_certfile: str | Path | None = None,
         ssl_keyfile: str | Path | None = None,
+        http: HttpStack = "auto",
     ) -> None:
         self.host = host
         self.port = port
@@ -64,6 +66,8 @@ class Emulator:
         self.config = config
         self._engines = engines
         self.record, self.replay = record, replay
+        self.http = http  # auto | fast | h11 (serving.http_stack); the stack serving is in self.stack
+        self.stack: tuple[str, str] | None = None
         self._log_level = log_level
         # https when given a certificate (PEM; the key in it or in ssl_keyfile): for clients that send a key
         # only over TLS, such as Java's azure-core
@@ -101,9 +105,13 @@ class Emulator:
         from aoai_nb.emulator.app import create_app
         from aoai_nb.emulator.connections import guarded_protocol
         from aoai_nb.emulator.runtime import Runtime
-        from aoai_nb.emulator.serving import EmulatorServer
+        from aoai_nb.emulator.serving import EmulatorServer, http_stack
+
+        self.stack = http_stack(self.http)
+        stack = {"http": self.stack[0], "loop": self.stack[1]}
 
         runtime = Runtime(self.config, self.api_key, self.auth, self.engine, self._engines)
+        runtime.extra_status["server"] = lambda: stack
         app = create_app(runtime)  # before the socket: a bad recording folder leaks nothing
         if self.record or self.replay:
             from aoai_nb.emulator.recording.layer import RecordingLayer
@@ -136,7 +144,8 @@ class Emulator:
             log_level=self._log_level,
             access_log=False,
             lifespan="off",
-            http=guarded_protocol(self.config.header_timeout_seconds, self.config.region),
+            http=guarded_protocol(self.stack[0], self.config.header_timeout_seconds, self.config.region),
+            loop=self.stack[1],
             proxy_headers=False,  # no X-Forwarded-* from clients into scope (image URLs, logs)
             ws="none",
             timeout_graceful_shutdown=2,

@@ -34,6 +34,7 @@ from aoai_nb.emulator.wire import (
     Annotation,
     AzureError,
     choice_filter_result,
+    dumps,
     internal_error,
     sse_event,
 )
@@ -41,6 +42,29 @@ from aoai_nb.emulator.wire import (
 log = logging.getLogger("aoai_nb.emulator")
 Factory = Callable[[int], Iterator[TextDelta | Finish]]  # choice index -> engine generation
 MAX_EVENTS_PER_WRITE = 64
+
+
+SLOT = "\x00aoai-nb-slot\x00"  # a string no engine produces, marking where an event's text goes
+
+
+def text_template(event: bytes) -> Callable[[str], bytes]:
+    """The bytes of ``event`` with ``SLOT`` (encoded once) replaced by any text's JSON encoding: the same bytes
+    as encoding the whole event again, since JSON encodes a string the same wherever it stands."""
+    before, slot, after = event.partition(dumps(SLOT))
+    if not slot:
+        raise ValueError("the event has no slot")
+    return lambda text: before + dumps(text) + after
+
+
+def _chat_content_event(
+    head: Head, i: int, safe: dict[str, Any], opts: TextOptions, delta: TextDelta
+) -> bytes:
+    logprobs = chat_logprobs(list(delta.logprobs), opts.top_logprobs)
+    return sse_event(head.chunk([_chat_choice(i, {"content": delta.text}, safe, logprobs)]))
+
+
+def by_text(fill: Callable[[str], bytes]) -> Callable[[TextDelta], bytes]:
+    return lambda delta: fill(delta.text)
 
 
 class _EventStream(StreamingResponse):
@@ -212,9 +236,13 @@ async def _chat_events(
         yield sse_event(head.chunk([_chat_choice(i, role, {})]))
         choice = first if i == 0 else await _Choice.open(rt, call, feeds, functools.partial(factory, i))
 
-        def render(delta: TextDelta, i: int = i) -> bytes:
-            logprobs = chat_logprobs(list(delta.logprobs), opts.top_logprobs) if opts.logprobs else None
-            return sse_event(head.chunk([_chat_choice(i, {"content": delta.text}, safe, logprobs)]))
+        render: Callable[[TextDelta], bytes]
+        if opts.logprobs:
+            render = functools.partial(_chat_content_event, head, i, safe, opts)
+        else:  # every content event is the same bytes but for its text: encode it once
+            render = by_text(
+                text_template(sse_event(head.chunk([_chat_choice(i, {"content": SLOT}, safe, None)])))
+            )
 
         try:
             async for write in _content_writes(choice, render):

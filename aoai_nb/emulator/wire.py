@@ -6,6 +6,7 @@ the OpenAPI specs (the prompt-filter 400, stream annotations), the wire form win
 
 from __future__ import annotations
 
+import functools
 import json
 import reprlib
 import secrets
@@ -217,8 +218,8 @@ class Annotation:
     severities: Mapping[str, str] = field(default_factory=lambda: dict.fromkeys(CATEGORIES, "safe"))
     detected: frozenset[str] = frozenset()
 
-    @property
-    def filtered(self) -> bool:
+    @functools.cached_property
+    def filtered(self) -> bool:  # asked after every streamed delta: computed once per annotation
         return bool(self.filtered_categories())
 
     def filtered_categories(self) -> list[str]:
