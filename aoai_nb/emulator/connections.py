@@ -28,27 +28,22 @@ ACCEPT_LOG_EVERY_SECONDS = 60.0
 MAX_HEADER_BYTES = 16 * 1024  # uvicorn's default h11 limit for an incomplete request head
 
 
-class GuardedH11Protocol(H11Protocol):
-    """uvicorn's h11 protocol with a header deadline and Azure-shaped protocol errors."""
+class _HeaderDeadline:
+    """A connection must complete a request's headers within ``header_timeout`` seconds (both protocols)."""
 
     header_timeout: float = 30.0  # set per server by ``guarded_protocol``
     region: str = "emulator"
+    _header_deadline: asyncio.TimerHandle | None
+    transport: asyncio.Transport
+    loop: asyncio.AbstractEventLoop
+    cycle: Any
 
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        self._header_deadline: asyncio.TimerHandle | None = None
-        super().connection_made(transport)
-        self._arm()
-
-    def data_received(self, data: bytes) -> None:
-        super().data_received(data)
-        if self.conn.their_state is h11.IDLE:  # a request's headers are still on their way
-            self._arm()  # (keeps the first deadline: trickling bytes does not extend it)
-        else:
-            self._disarm()
+    def _awaiting_headers_now(self) -> bool:
+        raise NotImplementedError
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
-        super().connection_lost(exc)
+        super().connection_lost(exc)  # type: ignore[misc]
 
     def _arm(self) -> None:
         if self._header_deadline is None and not self.transport.is_closing():
@@ -62,11 +57,30 @@ class GuardedH11Protocol(H11Protocol):
     def _headers_overdue(self) -> None:
         self._header_deadline = None
         busy = self.cycle is not None and not self.cycle.response_complete
-        if self.conn.their_state is h11.IDLE and not busy and not self.transport.is_closing():
+        if self._awaiting_headers_now() and not busy and not self.transport.is_closing():
             log.debug(
                 "closing a connection that sent no complete request headers in %g s", self.header_timeout
             )
             self.transport.close()
+
+
+class GuardedH11Protocol(_HeaderDeadline, H11Protocol):
+    """uvicorn's h11 protocol with a header deadline and Azure-shaped protocol errors."""
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        self._header_deadline: asyncio.TimerHandle | None = None
+        super().connection_made(transport)
+        self._arm()
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if self.conn.their_state is h11.IDLE:  # a request's headers are still on their way
+            self._arm()  # (keeps the first deadline: trickling bytes does not extend it)
+        else:
+            self._disarm()
+
+    def _awaiting_headers_now(self) -> bool:
+        return self.conn.their_state is h11.IDLE
 
     def send_400_response(self, msg: str) -> None:
         """A request h11 cannot parse: Azure's error shape (the connection closes after it, as uvicorn's)."""
@@ -97,11 +111,8 @@ def _bad_request(msg: str, region: str) -> tuple[int, list[tuple[bytes, bytes]],
     return 400, headers, body
 
 
-class GuardedHttpToolsProtocol(HttpToolsProtocol):
+class GuardedHttpToolsProtocol(_HeaderDeadline, HttpToolsProtocol):
     """uvicorn's httptools protocol (the fast stack) with the same header deadline and protocol errors."""
-
-    header_timeout: float = 30.0
-    region: str = "emulator"
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         self._header_deadline: asyncio.TimerHandle | None = None
@@ -134,27 +145,8 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         super().on_message_complete()
         self._awaiting_headers = True  # a keep-alive connection's next request is timed from its first byte
 
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._disarm()
-        super().connection_lost(exc)
-
-    def _arm(self) -> None:
-        if self._header_deadline is None and not self.transport.is_closing():
-            self._header_deadline = self.loop.call_later(self.header_timeout, self._headers_overdue)
-
-    def _disarm(self) -> None:
-        if self._header_deadline is not None:
-            self._header_deadline.cancel()
-            self._header_deadline = None
-
-    def _headers_overdue(self) -> None:
-        self._header_deadline = None
-        busy = self.cycle is not None and not self.cycle.response_complete
-        if self._awaiting_headers and not busy and not self.transport.is_closing():
-            log.debug(
-                "closing a connection that sent no complete request headers in %g s", self.header_timeout
-            )
-            self.transport.close()
+    def _awaiting_headers_now(self) -> bool:
+        return self._awaiting_headers
 
     def send_400_response(self, msg: str) -> None:
         head_lower = bytes(self._head).lower()

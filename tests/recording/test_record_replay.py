@@ -60,6 +60,13 @@ def _exercise(client: openai.AzureOpenAI, preview: openai.AzureOpenAI) -> dict[s
     out["speech"] = preview.audio.speech.create(
         model="tts", voice="alloy", input="Testing, testing, 1, 2, 3"
     ).content
+    out["responses"] = preview.responses.with_raw_response.create(
+        model="gpt-4o-mini", input="Say hello to the workshop.", store=False
+    ).http_response.content
+    with preview.responses.with_streaming_response.create(
+        model="gpt-4o-mini", input="Say hello to the workshop.", stream=True, store=False
+    ) as response:
+        out["responses_stream"] = [line for line in response.iter_lines() if line]
     try:
         client.chat.completions.create(
             model="gpt-4o-mini", messages=CHAT, extra_headers={"x-aoai-nb-filter": "prompt:violence=high"}
@@ -109,19 +116,21 @@ def test_replay_gives_the_recorded_bytes_with_the_upstream_stopped(
         "embeddings",
         "transcript",
         "speech",
+        "responses",
+        "responses_stream",
         "filtered",
         "missing",
     ):
         assert again[name] == seen[name], name
     assert again["image_url"].startswith(replay.url)  # served from the recording, not the (stopped) upstream
     assert image.content == seen["image_bytes"]
-    assert status["mode"] == "replay" and status["replayed"] == 8 and status["missed"] == 0
+    assert status["mode"] == "replay" and status["replayed"] == 10 and status["missed"] == 0, status
 
 
 def test_no_key_of_either_side_is_recorded(recorded: tuple[Path, dict[str, Any], Emulator]) -> None:
     directory, _, _ = recorded
     files = list(directory.iterdir())
-    assert len([f for f in files if f.suffix == ".json"]) == 8
+    assert len([f for f in files if f.suffix == ".json"]) == 10
     for path in files:
         data = path.read_bytes()
         assert UPSTREAM_KEY.encode() not in data and PROXY_KEY.encode() not in data, path.name

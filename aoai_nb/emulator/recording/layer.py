@@ -233,7 +233,8 @@ class RecordingLayer:
                     {"type": "http.response.start", "status": answer.status_code, "headers": _encode(headers)}
                 )
                 response["events"] = await self._tee_events(answer, send, secrets)
-                await send({"type": "http.response.body", "body": b""})
+                await self._keep(request, response, blobs, {}, answer.status_code)
+                await send({"type": "http.response.body", "body": b""})  # recorded before the stream ends
             else:
                 raw = await answer.aread()
                 if headers.get("content-type", "").startswith(("application/json", "text/")):
@@ -244,10 +245,21 @@ class RecordingLayer:
                 else:
                     blobs[".bin"] = raw
                     response["body_file"] = {"$file": ".bin"}
+                await self._keep(request, response, blobs, images, answer.status_code)  # before the answer
                 send_headers = {**headers, "content-length": str(len(raw))}
                 await send({"type": "http.response.start", "status": answer.status_code,
                             "headers": _encode(send_headers)})  # fmt: skip
                 await send({"type": "http.response.body", "body": raw})
+
+    async def _keep(
+        self,
+        request: RecordedRequest,
+        response: dict[str, Any],
+        blobs: dict[str, bytes],
+        images: dict[str, Any],
+        status: int,
+    ) -> None:
+        """Write the exchange: done before the client has the whole answer, so a replay right after finds it."""
         exchange = {
             "format": FORMAT,
             "key": request.key,
@@ -259,7 +271,7 @@ class RecordingLayer:
             exchange["images"] = images
         await anyio.to_thread.run_sync(self.cassette.write, exchange, blobs)
         self.counts["recorded"] += 1
-        if answer.status_code >= 400:
+        if status >= 400:
             self.counts["forwarded_errors"] += 1
 
     async def _tee_events(self, answer: Any, send: Send, secrets: list[str]) -> list[dict[str, Any]]:
