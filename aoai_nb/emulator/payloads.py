@@ -161,16 +161,7 @@ async def _read_form(
     request: Request, limit: int, want_file: bool, timeout: float | None = None
 ) -> tuple[dict[str, Any], Upload | None]:
     await read_body(request, limit + MAX_FORM_FIELD_BYTES, "upload", timeout)
-    try:
-        form = await request.form(max_files=2, max_fields=64, max_part_size=MAX_FORM_FIELD_BYTES)
-    except HTTPException as exc:
-        raise invalid_request(
-            f"The multipart body cannot be parsed: {exc.detail}.", code="invalid_multipart"
-        ) from None
-    except Exception as exc:  # python-multipart's parse errors
-        raise invalid_request(
-            f"The multipart body cannot be parsed: {exc}.", code="invalid_multipart"
-        ) from None
+    form = await parse_form(request, max_fields=64)
     fields: dict[str, Any] = {}
     upload: Upload | None = None
     try:
@@ -199,3 +190,18 @@ async def _read_form(
     finally:
         await form.close()
     return fields, upload
+
+
+async def parse_form(request: Request, max_fields: int) -> Any:
+    """The request's multipart form (its body already read), at most two files; a body that does not parse is a
+    400 ``invalid_multipart`` naming why."""
+    try:
+        return await request.form(max_files=2, max_fields=max_fields, max_part_size=MAX_FORM_FIELD_BYTES)
+    except HTTPException as exc:
+        raise invalid_request(
+            f"The multipart body cannot be parsed: {exc.detail}.", code="invalid_multipart"
+        ) from None
+    except Exception as exc:  # python-multipart's parse errors
+        raise invalid_request(
+            f"The multipart body cannot be parsed: {exc}.", code="invalid_multipart"
+        ) from None

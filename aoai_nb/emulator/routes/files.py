@@ -6,13 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.datastructures import UploadFile
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
 from aoai_nb.emulator import policy
 from aoai_nb.emulator.file_store import UPLOAD_PURPOSE, StoredFile
-from aoai_nb.emulator.payloads import MAX_FORM_FIELD_BYTES, read_body
+from aoai_nb.emulator.payloads import MAX_FORM_FIELD_BYTES, parse_form, read_body
 from aoai_nb.emulator.runtime import Runtime
 from aoai_nb.emulator.wire import AzureError, dumps, invalid_request, simple_error
 
@@ -70,16 +69,7 @@ async def _read_upload(rt: Runtime, request: Request) -> tuple[dict[str, str], U
             code="invalid_content_type",
         )
     await read_body(request, rt.files.max_file_bytes + MAX_FORM_FIELD_BYTES, "upload")
-    try:
-        form = await request.form(max_files=2, max_fields=16, max_part_size=MAX_FORM_FIELD_BYTES)
-    except HTTPException as exc:
-        raise invalid_request(
-            f"The multipart body cannot be parsed: {exc.detail}.", code="invalid_multipart"
-        ) from None
-    except Exception as exc:  # python-multipart's parse errors
-        raise invalid_request(
-            f"The multipart body cannot be parsed: {exc}.", code="invalid_multipart"
-        ) from None
+    form = await parse_form(request, max_fields=16)
     fields: dict[str, str] = {}
     upload: UploadFile | None = None
     data = b""
