@@ -88,6 +88,16 @@ def boolean(body: dict[str, Any], key: str, default: bool = False) -> bool:
     return value
 
 
+def form_boolean(fields: dict[str, Any], key: str) -> bool:
+    """A boolean from a multipart form (``"true"``/``"false"``, any case) or from JSON."""
+    raw = fields.get(key)
+    if isinstance(raw, str):
+        if raw.lower() not in ("true", "false"):
+            raise wrong_type(key, raw, "a boolean")
+        return raw.lower() == "true"
+    return boolean(fields, key)
+
+
 def string(
     body: dict[str, Any],
     key: str,

@@ -155,3 +155,18 @@ class DeploymentRegistry:
         if ROUTE_CAPABILITY[route] != deployment.capability:
             raise operation_not_supported(OPERATION_NAMES[route], deployment.model)
         return deployment
+
+
+def check_key_and_version(
+    headers: Mapping[str, str], query: Mapping[str, str], api_key: str, auth: bool, v1: bool
+) -> str | None:
+    """A non-deployment route's checks in Azure's order (a classic route's api-version is read before the key);
+    returns the classic api-version, None on /openai/v1."""
+    if v1:
+        check_auth(headers, api_key, auth)
+        check_v1_api_version(query)
+        return None
+    version = classic_api_version(query)
+    check_auth(headers, api_key, auth)
+    check_classic_api_version(version)
+    return version

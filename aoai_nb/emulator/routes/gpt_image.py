@@ -68,15 +68,6 @@ def _form_int(fields: dict[str, Any], key: str, default: int | None, lo: int, hi
     return p.integer({key: raw}, key, default, lo, hi)
 
 
-def _form_bool(fields: dict[str, Any], key: str) -> bool:
-    raw = fields.get(key)
-    if isinstance(raw, str):
-        if raw.lower() not in ("true", "false"):
-            raise p.wrong_type(key, raw, "a boolean")
-        return raw.lower() == "true"
-    return p.boolean(fields, key)
-
-
 class _Options:
     """The checked parameters of one generation or edit."""
 
@@ -112,7 +103,7 @@ class _Options:
         rules.check_choice(info, "moderation", body.get("moderation"))
         if edit and body.get("input_fidelity") is not None:
             p.string(body, "input_fidelity", choices=("high", "low"))
-        self.stream = _form_bool(body, "stream")
+        self.stream = p.form_boolean(body, "stream")
         self.partial_images = (
             _form_int(body, "partial_images", 0, 0, int(info.limits["partial_images_max"])) or 0
         )

@@ -28,13 +28,7 @@ def _json(obj: Any, status: int = 200) -> Response:
 
 
 def _check(rt: Runtime, request: Request, v1: bool) -> None:
-    if v1:
-        policy.check_auth(request.headers, rt.api_key, rt.auth)
-        policy.check_v1_api_version(request.query_params)
-    else:
-        version = policy.classic_api_version(request.query_params)
-        policy.check_auth(request.headers, rt.api_key, rt.auth)
-        policy.check_classic_api_version(version)
+    policy.check_key_and_version(request.headers, request.query_params, rt.api_key, rt.auth, v1)
 
 
 async def list_models(rt: Runtime, request: Request, v1: bool) -> Response:

@@ -203,15 +203,9 @@ def _check(rt: Runtime, request: Request, v1: bool, op: str) -> None:
     """Key and api-version, as the gateway checks them for create; counted in the emulator's stats."""
     rt.stats.total += 1
     rt.stats.by_route[f"responses/{op}"] += 1
-    if v1:
-        policy.check_auth(request.headers, rt.api_key, rt.auth)
-        policy.check_v1_api_version(request.query_params)
-    else:
-        version = policy.classic_api_version(request.query_params)
-        policy.check_auth(request.headers, rt.api_key, rt.auth)
-        policy.check_classic_api_version(version)
-        if not serves_responses(version):
-            raise resource_not_found()
+    version = policy.check_key_and_version(request.headers, request.query_params, rt.api_key, rt.auth, v1)
+    if version is not None and not serves_responses(version):
+        raise resource_not_found()
 
 
 def _json(obj: Any, status: int = 200) -> Response:

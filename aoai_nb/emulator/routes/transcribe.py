@@ -43,15 +43,6 @@ SPEAKERS = ("A", "B")  # the labels the Azure capture shows (A, B, C, D); the ru
 AUDIO_TOKENS_PER_SECOND = 10  # usage.input_token_details.audio_tokens: an approximation, see docs/emulator.md
 
 
-def _flag(fields: dict[str, Any], key: str) -> bool:
-    raw = fields.get(key)
-    if isinstance(raw, str):
-        if raw.lower() not in ("true", "false"):
-            raise p.wrong_type(key, raw, "a boolean")
-        return raw.lower() == "true"
-    return p.boolean(fields, key)
-
-
 def chunking_strategy(fields: dict[str, Any]) -> Any:
     """``auto``, a server_vad object (as JSON text or bracketed form keys), or None."""
     nested = {
@@ -190,7 +181,7 @@ async def transcribe(rt: Runtime, call: Call) -> Response:
             param="include",
             code="invalid_value",
         )
-    stream = _flag(fields, "stream")
+    stream = p.form_boolean(fields, "stream")
     language = p.string(fields, "language")
     prompt = p.string(fields, "prompt")
     temperature = _temperature(fields)
