@@ -43,12 +43,59 @@ def resample_int16(
     """Mono int16 resampled to ``target`` Hz by linear interpolation (band-limited enough for speech)."""
     if rate == target or len(samples) == 0:
         return np.ascontiguousarray(samples, dtype=np.int16)
-    if rate <= 0:
-        raise ValueError(f"sample_rate must be positive, got {rate}.")
-    count = max(1, round(len(samples) * target / rate))
-    positions = np.arange(count, dtype=np.float64) * (rate / target)
-    values = np.interp(positions, np.arange(len(samples)), samples.astype(np.float64))
-    return np.clip(np.round(values), -32768, 32767).astype(np.int16)
+    resampler = Resampler(rate, target)
+    return np.concatenate([resampler.feed(samples), resampler.finish()])
+
+
+class Resampler:
+    """``resample_int16`` over samples that arrive in pieces: the concatenated output of ``feed`` calls and
+    ``finish`` equals ``resample_int16`` of the concatenated input, sample for sample.
+
+    Output sample k sits at input position k * rate / target; it is emitted once the input reaches the sample
+    after that position (and as long as the total cannot end up shorter than k). ``finish`` emits the rest
+    (positions past the last input sample repeat it, as ``np.interp`` does).
+    """
+
+    def __init__(self, rate: int, target: int = SPEECH_RATE) -> None:
+        if rate <= 0:
+            raise ValueError(f"sample_rate must be positive, got {rate}.")
+        self.rate, self.target = rate, target
+        self._step = rate / target
+        self._kept = np.zeros(0, dtype=np.float64)  # input from index self._offset on
+        self._offset = 0  # index of self._kept[0] in the whole input
+        self._seen = 0  # input samples so far
+        self._emitted = 0  # output samples so far
+
+    def feed(self, samples: npt.NDArray[np.int16]) -> npt.NDArray[np.int16]:
+        piece = np.asarray(samples, dtype=np.int16).reshape(-1)
+        if self.rate == self.target:
+            self._seen += len(piece)
+            return np.ascontiguousarray(piece)
+        self._kept = np.concatenate([self._kept, piece.astype(np.float64)])
+        self._seen += len(piece)
+        # k * step <= seen - 2 (both neighbours known, with a sample to spare for float rounding) and
+        # k < round(seen * target / rate) (a lower bound of the final count, which depends on the total)
+        ready = min(int((self._seen - 2) / self._step) + 1, round(self._seen * self.target / self.rate))
+        return self._emit(ready)
+
+    def finish(self) -> npt.NDArray[np.int16]:
+        if self.rate == self.target or self._seen == 0:
+            return np.zeros(0, dtype=np.int16)
+        return self._emit(max(1, round(self._seen * self.target / self.rate)))
+
+    def _emit(self, upto: int) -> npt.NDArray[np.int16]:
+        if upto <= self._emitted:
+            return np.zeros(0, dtype=np.int16)
+        positions = np.arange(self._emitted, upto, dtype=np.float64) * self._step
+        # np.arange over integers is exact in float64: the same interpolation as over the whole input
+        indices = np.arange(self._offset, self._offset + len(self._kept), dtype=np.float64)
+        values = np.interp(positions, indices, self._kept)
+        self._emitted = upto
+        # keep from the next position's left neighbour on (one earlier, for float rounding)
+        drop = min(int(upto * self._step) - 1 - self._offset, len(self._kept) - 1)
+        if drop > 0:
+            self._kept, self._offset = self._kept[drop:], self._offset + drop
+        return np.clip(np.round(values), -32768, 32767).astype(np.int16)
 
 
 def encode_speech(samples: npt.NDArray[np.int16], sample_rate: int, fmt: str) -> tuple[bytes, str]:
@@ -56,40 +103,84 @@ def encode_speech(samples: npt.NDArray[np.int16], sample_rate: int, fmt: str) ->
 
     Returns the encoded bytes and their content type.
     """
+    encoder = SpeechEncoder(sample_rate, fmt)
+    encoder.feed(samples)
+    return encoder.finish(), CONTENT_TYPES[fmt]
+
+
+def check_speech_format(fmt: str) -> None:
+    """EngineInputError (a 400 naming the choices) unless ``fmt`` is one of the six speech formats."""
     if fmt not in CONTENT_TYPES:
         raise EngineInputError(
             f"Unsupported response_format {fmt!r}: use one of {', '.join(CONTENT_TYPES)}.",
             param="response_format",
         )
-    pcm = resample_int16(np.asarray(samples, dtype=np.int16).reshape(-1), sample_rate)
-    if fmt == "pcm":
-        return pcm.astype("<i2").tobytes(), CONTENT_TYPES[fmt]
-    if fmt in ("wav", "flac"):
+
+
+class SpeechEncoder:
+    """Encodes mono int16 speech as ``fmt`` at 24 kHz while it arrives in pieces (a sentence at a time, as Piper
+    speaks): ``feed`` each piece, then ``finish`` for the bytes, the same bytes ``encode_speech`` gives for the
+    whole. mp3/opus/aac go through one PyAV container, wav/flac through one soundfile writer, pcm as raw
+    little-endian samples. Not thread-safe: one thread feeds it."""
+
+    def __init__(self, sample_rate: int, fmt: str) -> None:
+        check_speech_format(fmt)
+        self.fmt = fmt
+        self._resampler = Resampler(sample_rate)
+        self._buffer = io.BytesIO()
+        self._sink: Any = None  # the soundfile writer or the PyAV (container, stream), opened on first audio
+        self._written = 0  # samples at 24 kHz so far (the next frame's pts)
+
+    def feed(self, samples: npt.NDArray[np.int16]) -> None:
+        self._write(self._resampler.feed(samples))
+
+    def finish(self) -> bytes:
+        self._write(self._resampler.finish())
+        if self.fmt in _AV_FORMATS:
+            container, stream = self._sink or self._open_av()
+            for packet in stream.encode(None):
+                container.mux(packet)
+            container.close()
+        elif self.fmt in ("wav", "flac"):
+            (self._sink or self._open_soundfile()).close()
+        return self._buffer.getvalue()
+
+    def _write(self, pcm: npt.NDArray[np.int16]) -> None:
+        if len(pcm) == 0:
+            return
+        if self.fmt == "pcm":
+            self._buffer.write(pcm.astype("<i2").tobytes())
+        elif self.fmt in ("wav", "flac"):
+            (self._sink or self._open_soundfile()).write(pcm)
+        else:
+            import av
+
+            container, stream = self._sink or self._open_av()
+            frame = av.AudioFrame.from_ndarray(pcm.reshape(1, -1), format="s16", layout="mono")
+            frame.sample_rate = SPEECH_RATE
+            frame.pts = self._written
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        self._written += len(pcm)
+
+    def _open_soundfile(self) -> Any:
         import soundfile
 
-        buffer = io.BytesIO()
-        soundfile.write(buffer, pcm, SPEECH_RATE, format=fmt.upper(), subtype="PCM_16")
-        return buffer.getvalue(), CONTENT_TYPES[fmt]
-    return _encode_with_av(pcm, fmt), CONTENT_TYPES[fmt]
+        self._sink = soundfile.SoundFile(
+            self._buffer, "w", SPEECH_RATE, 1, format=self.fmt.upper(), subtype="PCM_16"
+        )
+        return self._sink
 
+    def _open_av(self) -> tuple[Any, Any]:
+        import av
 
-def _encode_with_av(pcm: npt.NDArray[np.int16], fmt: str) -> bytes:
-    import av
-
-    container_format, codec, bit_rate = _AV_FORMATS[fmt]
-    buffer = io.BytesIO()
-    with av.open(buffer, mode="w", format=container_format) as container:
+        container_format, codec, bit_rate = _AV_FORMATS[self.fmt]
+        container = av.open(self._buffer, mode="w", format=container_format)
         stream = container.add_stream(codec, rate=SPEECH_RATE, layout="mono")
         assert isinstance(stream, av.audio.stream.AudioStream)
         stream.bit_rate = bit_rate
-        frame = av.AudioFrame.from_ndarray(pcm.reshape(1, -1), format="s16", layout="mono")
-        frame.sample_rate = SPEECH_RATE
-        frame.pts = 0
-        for packet in stream.encode(frame):
-            container.mux(packet)
-        for packet in stream.encode(None):
-            container.mux(packet)
-    return buffer.getvalue()
+        self._sink = (container, stream)
+        return container, stream
 
 
 # Longest audio a transcription model takes. Azure enforces 25 MiB per file for every model; gpt-4o-transcribe

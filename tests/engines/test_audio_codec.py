@@ -11,7 +11,14 @@ import numpy.typing as npt
 import pytest
 import soundfile
 
-from aoai_nb.emulator.audio import CONTENT_TYPES, decode_audio, encode_speech, resample_int16
+from aoai_nb.emulator.audio import (
+    CONTENT_TYPES,
+    Resampler,
+    SpeechEncoder,
+    decode_audio,
+    encode_speech,
+    resample_int16,
+)
 from aoai_nb.emulator.engines.base import EngineInputError
 
 CODECS = {"mp3": "mp3", "opus": "opus", "aac": "aac", "flac": "flac", "wav": "pcm_s16le"}
@@ -116,3 +123,45 @@ def test_an_image_has_no_audio_stream() -> None:
         decode_audio(buffer.getvalue(), "photo.png")
     assert caught.value.param == "file"
     assert "audio" in str(caught.value)
+
+
+@pytest.mark.parametrize("rate", [8_000, 16_000, 22_050, 24_000, 44_100, 48_000, 96_000])
+def test_resampling_in_pieces_gives_the_samples_of_the_whole(rate: int) -> None:
+    rng = np.random.default_rng(rate)
+    samples = rng.integers(-32768, 32767, 9_999).astype(np.int16)
+    whole = resample_int16(samples, rate)
+    for _ in range(20):
+        cuts = np.sort(rng.integers(0, len(samples) + 1, rng.integers(0, 8)))
+        resampler = Resampler(rate)
+        pieces = [resampler.feed(piece) for piece in np.split(samples, cuts)]
+        np.testing.assert_array_equal(np.concatenate([*pieces, resampler.finish()]), whole)
+    assert len(whole) == round(len(samples) * 24_000 / rate)
+
+
+def test_a_resampler_on_one_or_no_sample() -> None:
+    one = Resampler(22_050)
+    assert len(one.feed(np.array([1234], dtype=np.int16))) + len(tail := one.finish()) == 1
+    assert list(tail) in ([1234], [])
+    assert len(Resampler(22_050).finish()) == 0
+    with pytest.raises(ValueError):
+        Resampler(0)
+
+
+@pytest.mark.parametrize("fmt", sorted(CONTENT_TYPES))
+def test_encoding_sentence_by_sentence_gives_the_bytes_of_the_whole(fmt: str) -> None:
+    speech = np.concatenate([tone(0.7, 22_050, 300.0), tone(0.01, 22_050), tone(1.1, 22_050, 500.0)])
+    encoder = SpeechEncoder(22_050, fmt)
+    for piece in np.array_split(speech, [15_435, 15_655, 20_000]):
+        encoder.feed(piece)
+    pieces = encoder.finish()
+    whole = encode_speech(speech, 22_050, fmt)[0]
+    if fmt == "opus":  # each Ogg stream gets a random serial number: compare what decodes
+        assert decode_audio(pieces, "a.opus")[0].tobytes() == decode_audio(whole, "b.opus")[0].tobytes()
+    else:
+        assert pieces == whole
+
+
+def test_an_encoder_refuses_an_unknown_format_before_any_audio() -> None:
+    with pytest.raises(EngineInputError) as caught:
+        SpeechEncoder(22_050, "ogg")
+    assert caught.value.param == "response_format"

@@ -101,3 +101,15 @@ def test_undecodable_audio_is_an_input_error(local_engines: EngineSet) -> None:
     with pytest.raises(EngineInputError) as caught:
         local_engines.transcription.transcribe(TranscriptionRequest(b"not audio at all", "x.wav"))
     assert caught.value.param == "file"
+
+
+@pytest.mark.parametrize("fmt", ["mp3", "wav"])
+def test_speech_encoded_while_spoken_is_the_encoding_of_its_samples(
+    local_engines: EngineSet, fmt: str
+) -> None:
+    speech = local_engines.speech.synthesize(SpeechRequest(SENTENCE, "alloy", response_format=fmt))
+    assert (
+        speech.encoded is not None
+        and speech.encoded == encode_speech(speech.samples, speech.sample_rate, fmt)[0]
+    )
+    assert local_engines.speech.synthesize(SpeechRequest(SENTENCE, "alloy")).encoded is None

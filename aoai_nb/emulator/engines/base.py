@@ -243,18 +243,25 @@ class SpeechRequest:
     text: str
     voice: str  # one of VOICES
     speed: float = 1.0  # 0.25 - 4.0
+    response_format: str | None = (
+        None  # the format the HTTP layer will send: an engine may encode as it speaks
+    )
 
 
 @dataclass(frozen=True)
 class SpeechResult:
     samples: npt.NDArray[np.int16]  # mono PCM
     sample_rate: int
+    encoded: bytes | None = (
+        None  # the samples encoded as the request's response_format, when the engine did it
+    )
 
 
 @runtime_checkable
 class SpeechEngine(Engine, Protocol):
     def synthesize(self, request: SpeechRequest) -> SpeechResult:
-        """Mono int16 PCM; the HTTP layer resamples to 24 kHz and encodes the requested format."""
+        """Mono int16 PCM; the HTTP layer resamples to 24 kHz and encodes the requested format (unless the
+        result carries it ``encoded`` already: ``audio.SpeechEncoder``, the same bytes)."""
         ...
 
 

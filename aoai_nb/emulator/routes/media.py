@@ -244,12 +244,16 @@ async def speech(rt: Runtime, call: Call) -> Response:
     rt.charge(call, 0)
     await rt.before_output(call)
     engine = call.engines.speech
-    result = await rt.run(
-        engine, engine.synthesize, SpeechRequest(text=text, voice=voice, speed=speed), call=call
-    )
-    from aoai_nb.emulator.audio import encode_speech
+    request = SpeechRequest(text=text, voice=voice, speed=speed, response_format=fmt)
+    result = await rt.run(engine, engine.synthesize, request, call=call)
+    from aoai_nb.emulator.audio import CONTENT_TYPES, encode_speech
 
-    data, content_type = await rt.run(None, encode_speech, result.samples, result.sample_rate, fmt, call=call)
+    if result.encoded is not None:  # the engine encoded while it spoke (local Piper)
+        data, content_type = result.encoded, CONTENT_TYPES[fmt]
+    else:
+        data, content_type = await rt.run(
+            None, encode_speech, result.samples, result.sample_rate, fmt, call=call
+        )
     if instructions:
         call.headers[speech_sse.INSTRUCTIONS_HEADER] = speech_sse.INSTRUCTIONS_NOTE
     if stream_format == "sse":
