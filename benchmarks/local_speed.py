@@ -37,7 +37,6 @@ SPEECH_TEXT = " ".join(
         "Please call me back before noon tomorrow, it is about the invoice.",
         "The museum opens at nine in the morning and closes at six.",
     ]
-    * 2
 )
 
 
@@ -51,6 +50,13 @@ def median_quartiles(values: list[float]) -> str:
         return f"{values[0]:.3f}"
     q1, median, q3 = statistics.quantiles(values, n=4)
     return f"{median:.3f} ({q1:.3f}-{q3:.3f})"
+
+
+def process_cpu(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` so far (Linux /proc, 10 ms ticks)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def timed(func: Callable[[], Any]) -> float:
@@ -95,9 +101,15 @@ def speech_part(rounds: int) -> None:
             return run
 
         def parts(fmt: str) -> Callable[[], None]:
-            def run() -> None:
-                result = engine.synthesize(request)
-                encode_speech(result.samples, result.sample_rate, fmt)
+            def run() -> None:  # what the route does: the engine, then encode_speech unless it encoded
+                asks = (
+                    {"response_format": fmt}
+                    if "response_format" in SpeechRequest.__dataclass_fields__
+                    else {}
+                )
+                result = engine.synthesize(SpeechRequest(SPEECH_TEXT, "alloy", **asks))
+                if getattr(result, "encoded", None) is None:
+                    encode_speech(result.samples, result.sample_rate, fmt)
 
             return run
 
@@ -152,11 +164,14 @@ def chat_part(rounds: int, tokens: int) -> None:
             direct_run(server, 16), emulator_run(client, 16)
         ratios: dict[bool, list[float]] = {True: [], False: []}
         rates: dict[str, list[float]] = {"direct": [], "on": [], "off": []}
+        cpu: dict[bool, list[float]] = {True: [], False: []}  # the emulator process's CPU s per stream
         for _ in range(rounds):
             for heuristic in (True, False):
                 emulator.controls(filter_heuristic=heuristic)
                 direct = direct_run(server, tokens)
+                before = process_cpu(emulator.process.pid)
                 via = emulator_run(client, tokens)
+                cpu[heuristic].append(process_cpu(emulator.process.pid) - before)
                 ratios[heuristic].append(via[1] / direct[1])
                 rates["direct"].append(direct[1])
                 rates["on" if heuristic else "off"].append(via[1])
@@ -168,6 +183,9 @@ def chat_part(rounds: int, tokens: int) -> None:
     for heuristic, values in ratios.items():
         label = "on " if heuristic else "off"
         print(f"  emulator+SDK / direct, heuristic {label}: {median_quartiles(values)}")
+        print(
+            f"  emulator process CPU ms per stream, heuristic {label}: {1000 * statistics.median(cpu[heuristic]):.0f}"
+        )
     print(f"  ({load()})")
 
 
