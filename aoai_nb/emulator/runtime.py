@@ -120,16 +120,24 @@ def engine_unavailable(exc: EngineUnavailable) -> AzureError:
     return simple_error(503, "EngineUnavailable", str(exc), {"x-should-retry": "false"})
 
 
+ENGINE_ERRORS = (EngineInputError, EngineUnavailable)
+
+
+def as_azure_error(exc: EngineInputError | EngineUnavailable) -> AzureError:
+    """An engine exception that is the request's fault (EngineInputError, 400) or the setup's (503)."""
+    if isinstance(exc, EngineInputError):
+        return invalid_request(str(exc), param=exc.param)
+    return engine_unavailable(exc)
+
+
 @contextmanager
 def azure_engine_errors() -> Iterator[None]:
-    """Engine exceptions that are the request's fault (EngineInputError, 400) or the setup's (503) become
-    Azure errors; anything else is a bug and passes through (the gateway answers 500)."""
+    """ENGINE_ERRORS become Azure errors (``as_azure_error``); anything else is a bug and passes through (the
+    gateway answers 500)."""
     try:
         yield
-    except EngineInputError as exc:
-        raise invalid_request(str(exc), param=exc.param) from None
-    except EngineUnavailable as exc:
-        raise engine_unavailable(exc) from None
+    except ENGINE_ERRORS as exc:
+        raise as_azure_error(exc) from None
 
 
 class Runtime:

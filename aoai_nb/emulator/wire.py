@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 CATEGORIES = ("hate", "sexual", "violence", "self_harm")
 SEVERITIES = ("safe", "low", "medium", "high")
 FILTERED_SEVERITIES = frozenset({"medium", "high"})  # Azure's default filter configuration
@@ -43,11 +45,18 @@ def make_id(prefix: str) -> str:
     return prefix + "-" + "".join([_ALPHABET[b % 62] for b in secrets.token_bytes(29)])
 
 
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # one encoder, not one per call
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # dumps' fallback
 
 
 def dumps(obj: Any) -> bytes:
-    return _ENCODER.encode(obj).encode("utf-8")
+    """Compact UTF-8 JSON, non-ASCII as is. orjson (10x the standard library's speed here) writes the bytes
+    the standard encoder with these settings writes, but for a float's text (``1e-05`` is ``0.00001``, the
+    same number) and NaN (``null``; the emulator sends no NaN); what it refuses (integers past 64 bits, keys
+    that are not strings, lone surrogates) goes to the standard library."""
+    try:
+        return orjson.dumps(obj)
+    except TypeError:  # orjson.JSONEncodeError is one
+        return _ENCODER.encode(obj).encode("utf-8")
 
 
 def dumps_in_pieces(obj: Any, depth: int = 3) -> bytes:
