@@ -115,6 +115,12 @@ def is_instant(engine: Engine) -> bool:
     return getattr(engine, "instant", False) is True
 
 
+def runs_inline(engine: Engine | None, heavy: bool = False) -> bool:
+    """Whether ``Runtime.run`` calls the work directly on the event loop (an instant engine's, not heavy) -
+    where nothing can cancel it midway - rather than in a worker thread."""
+    return engine is not None and is_instant(engine) and not heavy
+
+
 def engine_unavailable(exc: EngineUnavailable) -> AzureError:
     """503 (with ``x-should-retry: false``: retrying cannot install a package)."""
     return simple_error(503, "EngineUnavailable", str(exc), {"x-should-retry": "false"})
@@ -202,7 +208,7 @@ class Runtime:
         disconnects meanwhile sets ``cancel`` (which the work checks, see cancel.py) and ends the request with
         Disconnect."""
         with azure_engine_errors():
-            if engine is not None and is_instant(engine) and not heavy:
+            if runs_inline(engine, heavy):
                 return func(*args)
             work = functools.partial(
                 anyio.to_thread.run_sync, func, *args, limiter=self.threads, abandon_on_cancel=True
