@@ -153,6 +153,5 @@ class ChatWidget:
         return result
 
 
-
 # The public name: ``chat_widget(...)`` builds a ChatWidget (a function-style name, like ``show`` and ``stream``).
 chat_widget = ChatWidget
