@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 import anyio
 import anyio.to_thread
 from anyio.abc import TaskGroup
+from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -115,21 +116,42 @@ def is_instant(engine: Engine) -> bool:
     return getattr(engine, "instant", False) is True
 
 
+@functools.lru_cache(maxsize=256)
+def query_params(query_string: bytes) -> QueryParams:
+    """A request's query parameters (immutable), parsed once per distinct query string: API calls repeat the
+    same few (``api-version=2024-10-21``)."""
+    return QueryParams(query_string)
+
+
+def runs_inline(engine: Engine | None, heavy: bool = False) -> bool:
+    """Whether ``Runtime.run`` calls the work directly on the event loop (an instant engine's, not heavy) -
+    where nothing can cancel it midway - rather than in a worker thread."""
+    return engine is not None and is_instant(engine) and not heavy
+
+
 def engine_unavailable(exc: EngineUnavailable) -> AzureError:
     """503 (with ``x-should-retry: false``: retrying cannot install a package)."""
     return simple_error(503, "EngineUnavailable", str(exc), {"x-should-retry": "false"})
 
 
+ENGINE_ERRORS = (EngineInputError, EngineUnavailable)
+
+
+def as_azure_error(exc: EngineInputError | EngineUnavailable) -> AzureError:
+    """An engine exception that is the request's fault (EngineInputError, 400) or the setup's (503)."""
+    if isinstance(exc, EngineInputError):
+        return invalid_request(str(exc), param=exc.param)
+    return engine_unavailable(exc)
+
+
 @contextmanager
 def azure_engine_errors() -> Iterator[None]:
-    """Engine exceptions that are the request's fault (EngineInputError, 400) or the setup's (503) become
-    Azure errors; anything else is a bug and passes through (the gateway answers 500)."""
+    """ENGINE_ERRORS become Azure errors (``as_azure_error``); anything else is a bug and passes through (the
+    gateway answers 500)."""
     try:
         yield
-    except EngineInputError as exc:
-        raise invalid_request(str(exc), param=exc.param) from None
-    except EngineUnavailable as exc:
-        raise engine_unavailable(exc) from None
+    except ENGINE_ERRORS as exc:
+        raise as_azure_error(exc) from None
 
 
 class Runtime:
@@ -194,7 +216,7 @@ class Runtime:
         disconnects meanwhile sets ``cancel`` (which the work checks, see cancel.py) and ends the request with
         Disconnect."""
         with azure_engine_errors():
-            if engine is not None and is_instant(engine) and not heavy:
+            if runs_inline(engine, heavy):
                 return func(*args)
             work = functools.partial(
                 anyio.to_thread.run_sync, func, *args, limiter=self.threads, abandon_on_cancel=True
@@ -247,7 +269,7 @@ class Runtime:
     async def begin(self, request: Request, route: str, v1: bool) -> Call:
         self.stats.total += 1
         self.stats.by_route[route] += 1
-        query = request.query_params
+        query = query_params(request.scope["query_string"])
         headers = request.headers
         if v1:
             policy.check_auth(headers, self.api_key, self.auth)

@@ -16,7 +16,7 @@ from starlette.types import Receive, Scope, Send
 
 from aoai_nb.emulator.cancel import Cancel
 from aoai_nb.emulator.engines.base import Engine, Finish, TextDelta
-from aoai_nb.emulator.feeds import Feed, Feeds, Item, Start
+from aoai_nb.emulator.feeds import Feed, Feeds, Item, LoopFeed, Start
 from aoai_nb.emulator.output_cut import OutputCut, counts_as_cut
 from aoai_nb.emulator.output_cut import completion_tokens as counted_tokens
 from aoai_nb.emulator.runtime import Call, Runtime, is_instant
@@ -47,13 +47,24 @@ MAX_EVENTS_PER_WRITE = 64
 SLOT = "\x00aoai-nb-slot\x00"  # a string no engine produces, marking where an event's text goes
 
 
-def text_template(event: bytes) -> Callable[[str], bytes]:
-    """The bytes of ``event`` with ``SLOT`` (encoded once) replaced by any text's JSON encoding: the same bytes
-    as encoding the whole event again, since JSON encodes a string the same wherever it stands."""
+def _around_slot(event: bytes) -> tuple[bytes, bytes]:
     before, slot, after = event.partition(dumps(SLOT))
     if not slot:
         raise ValueError("the event has no slot")
+    return before, after
+
+
+def text_template(event: bytes) -> Callable[[str], bytes]:
+    """The bytes of ``event`` with ``SLOT`` (encoded once) replaced by any text's JSON encoding: the same bytes
+    as encoding the whole event again, since JSON encodes a string the same wherever it stands."""
+    before, after = _around_slot(event)
     return lambda text: before + dumps(text) + after
+
+
+def delta_template(event: bytes) -> Callable[[TextDelta], bytes]:
+    """``text_template`` filled with a delta's text."""
+    before, after = _around_slot(event)
+    return lambda delta: before + dumps(delta.text) + after
 
 
 def _chat_content_event(
@@ -63,23 +74,61 @@ def _chat_content_event(
     return sse_event(head.chunk([_chat_choice(i, {"content": delta.text}, safe, logprobs)]))
 
 
-def by_text(fill: Callable[[str], bytes]) -> Callable[[TextDelta], bytes]:
-    return lambda delta: fill(delta.text)
-
-
 class _EventStream(StreamingResponse):
-    """The SSE response; when it ends (done, client gone, emulator stopping) every feed it opened is closed."""
+    """The SSE response; when it ends (done, client gone, emulator stopping) every feed it opened is closed.
 
-    def __init__(self, call: Call, events: AsyncIterator[bytes], feeds: Feeds) -> None:
+    ``whole``: every event of the stream, collected already (``at_once``), sent as one body write - still a
+    stream on the wire (chunked, no content-length), with the same bytes.
+    """
+
+    def __init__(
+        self, call: Call, events: AsyncIterator[bytes], feeds: Feeds, whole: bytes | None = None
+    ) -> None:
         headers = {**call.headers, "cache-control": "no-cache", "x-accel-buffering": "no"}
         super().__init__(_guarded(events), headers=headers, media_type="text/event-stream")
         self.feeds = feeds
+        self.whole = whole
+
+    @classmethod
+    async def at_once(cls, call: Call, events: AsyncIterator[bytes], feeds: Feeds) -> _EventStream:
+        """The response of a stream whose events all exist the moment it starts (see ``_exists_at_once``)."""
+        try:
+            whole = b"".join([event async for event in _guarded(events)])
+        finally:
+            feeds.close()
+        return cls(call, _nothing(), feeds, whole)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
-            await super().__call__(scope, receive, send)
+            if self.whole is None:
+                await super().__call__(scope, receive, send)
+                return
+            await send(
+                {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
+            )
+            await send({"type": "http.response.body", "body": self.whole})
         finally:
             self.feeds.close()
+
+
+async def _nothing() -> AsyncIterator[bytes]:
+    return
+    yield b""  # an async generator with no items
+
+
+def _exists_at_once(rt: Runtime, engine: Engine, opts: TextOptions, prompts: int) -> bool:
+    """Whether every event of a stream exists as soon as it starts, so that waiting between writes would gain
+    nothing: an instant engine, no pacing (``per_token_ms``), no moderation model reading the output, and a
+    reply small enough to build on the event loop (``TextOptions.heavy``). Such a stream is sent in one write;
+    the grouping rule of ``_content_writes`` (deltas that exist already join the current write) applied to
+    the whole stream."""
+    moderation = rt.filter.moderation
+    return (
+        is_instant(engine)
+        and rt.config.per_token_ms <= 0
+        and (not rt.filter.active or (moderation is not None and is_instant(moderation)))
+        and not opts.heavy(prompts)
+    )
 
 
 async def _guarded(events: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
@@ -114,6 +163,10 @@ class _Choice:
         self.cut_early = False  # cut before the engine's Finish arrived
         self.texts: list[str] = []  # one per delta sent
         self.rule = OutputCut(rt, call)
+        self.may_cut = self.rule.may_cut_early  # (read once: these are checked per delta)
+        self.paced = rt.config.per_token_ms > 0
+        # an instant engine's choice that nothing paces or cuts: its deltas are taken in a plain loop (take())
+        self.takeable = isinstance(feed, LoopFeed) and not self.paced and not self.may_cut
 
     @classmethod
     async def open(cls, rt: Runtime, call: Call, feeds: Feeds, start: Start) -> _Choice:
@@ -130,13 +183,23 @@ class _Choice:
     def deltas(self) -> int:
         return len(self.texts)
 
-    @property
-    def paced(self) -> bool:
-        return self.rt.config.per_token_ms > 0
-
     def ready(self) -> bool:
         """Whether the next delta exists already (a paced stream's next delta does not: it waits its turn)."""
         return not self.paced and (self.pending is not None or self.feed.ready())
+
+    def take(self, render: Callable[[TextDelta], bytes], group: list[bytes], limit: int) -> None:
+        """A ``takeable`` choice's next deltas, rendered into ``group`` until it holds ``limit`` or the Finish
+        arrives (then ``finish`` is set): what ``deltas_until_done`` yields, without a coroutine per delta."""
+        assert isinstance(self.feed, LoopFeed) and self.takeable
+        while len(group) < limit:
+            item, self.pending = self.pending, None
+            if item is None:
+                item = self.feed.next_now()
+            if isinstance(item, Finish):
+                self.finish = item
+                return
+            self.texts.append(item.text)
+            group.append(render(item))
 
     async def _next(self) -> Item:
         item, self.pending = self.pending, None
@@ -149,8 +212,7 @@ class _Choice:
                 await anyio.sleep(per_token)
             self.texts.append(item.text)
             yield item
-            cut = await self.rule.after_delta(self.texts)
-            if cut is not None:
+            if self.may_cut and (cut := await self.rule.after_delta(self.texts)) is not None:
                 self.cut, self.cut_early = cut, True
                 return
         self.finish = item
@@ -158,7 +220,7 @@ class _Choice:
     @property
     def check_due(self) -> bool:
         """Whether the heuristic checks the output before the next delta (what is sent goes out first)."""
-        return self.rule.check_due(self.deltas)
+        return self.may_cut and self.rule.check_due(self.deltas)
 
     async def judge(self) -> None:
         """Once every delta is sent: the output filter's verdict on the reply (``final_texts``), unless it cut
@@ -215,6 +277,8 @@ async def chat_stream(
     feeds = Feeds(engine)
     first = await _open_first(rt, call, feeds, functools.partial(factory, 0))
     events = _chat_events(rt, call, feeds, first, factory, opts, head, filter_results)
+    if _exists_at_once(rt, engine, opts, 1):
+        return await _EventStream.at_once(call, events, feeds)
     return _EventStream(call, events, feeds)
 
 
@@ -240,9 +304,7 @@ async def _chat_events(
         if opts.logprobs:
             render = functools.partial(_chat_content_event, head, i, safe, opts)
         else:  # every content event is the same bytes but for its text: encode it once
-            render = by_text(
-                text_template(sse_event(head.chunk([_chat_choice(i, {"content": SLOT}, safe, None)])))
-            )
+            render = delta_template(sse_event(head.chunk([_chat_choice(i, {"content": SLOT}, safe, None)])))
 
         try:
             async for write in _content_writes(choice, render):
@@ -285,6 +347,13 @@ async def _content_writes(choice: _Choice, render: Callable[[TextDelta], bytes])
     group: list[bytes] = []
     last_write = -math.inf
     try:
+        if choice.takeable:  # every delta exists already: writes of MAX_EVENTS_PER_WRITE
+            while choice.finish is None:
+                choice.take(render, group, MAX_EVENTS_PER_WRITE)
+                if group:
+                    yield b"".join(group)
+                    group.clear()
+            return
         async for delta in choice.deltas_until_done():
             group.append(render(delta))
             if len(group) < MAX_EVENTS_PER_WRITE and not choice.check_due:
@@ -342,6 +411,8 @@ async def completion_stream(
     feeds = Feeds(engine)
     first = await _open_first(rt, call, feeds, functools.partial(factories[0], 0))
     events = _completion_events(rt, call, feeds, first, factories, opts, head, filter_results, echo)
+    if _exists_at_once(rt, engine, opts, len(factories)):
+        return await _EventStream.at_once(call, events, feeds)
     return _EventStream(call, events, feeds)
 
 

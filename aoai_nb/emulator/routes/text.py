@@ -16,7 +16,7 @@ from aoai_nb.emulator.engines.base import CompletionEngine, CompletionRequest, E
 from aoai_nb.emulator.faults import estimate_tokens
 from aoai_nb.emulator.model_rules import REASONING_HEADER, REASONING_NOTE, check_chat
 from aoai_nb.emulator.output_cut import OutputCut, collected_cut
-from aoai_nb.emulator.runtime import Call, Runtime, json_response
+from aoai_nb.emulator.runtime import Call, Runtime, json_response, runs_inline
 from aoai_nb.emulator.streams import Factory, chat_stream, completion_stream
 from aoai_nb.emulator.text_requests import TextOptions, parse_chat, parse_completion
 from aoai_nb.emulator.text_shapes import (
@@ -51,17 +51,6 @@ async def _screen_prompts(rt: Runtime, call: Call, opts: TextOptions) -> list[di
     return prompt_filter_results(annotations, v1=call.v1)
 
 
-HEAVY_TOKENS = (
-    4096  # choices x max tokens x (1 + top_logprobs) above this leave the event loop, even scripted
-)
-
-
-def _heavy(opts: TextOptions, prompts: int) -> bool:
-    """Whether the reply may be big enough to hold up other clients if built on the event loop."""
-    per_choice = (opts.max_tokens or 256) * (1 + (opts.top_logprobs if opts.logprobs else 0))
-    return prompts * opts.n * per_choice > HEAVY_TOKENS
-
-
 @dataclass
 class _Choices:
     """Every collected choice, its filter annotation, whether the filter cut it, and its reported tokens."""
@@ -72,11 +61,15 @@ class _Choices:
     tokens: list[int]
 
 
-def _collect_all(factories: list[Factory], n: int, cancel: Cancel) -> list[Generated]:
-    """Every choice of every prompt, one after another (in a worker thread); stops once the client has gone."""
+def _collect_all(factories: list[Factory], n: int, cancel: Cancel | None) -> list[Generated]:
+    """Every choice of every prompt, one after another; in a worker thread (``cancel``) it stops once the client
+    has gone, on the event loop (None) nothing can stop it midway."""
     results = []
     for factory in factories:
         for j in range(n):
+            if cancel is None:
+                results.append(collect(factory(j)))
+                continue
             cancel.check()
             results.append(collect(cancel.guard(factory(j))))
     return results
@@ -87,7 +80,8 @@ async def _generate(
 ) -> _Choices:
     """Every choice of every prompt (choice index = prompt index * n + j), in one engine call."""
     cancel = Cancel()
-    results = await rt.run(engine, _collect_all, factories, n, cancel, call=call, cancel=cancel, heavy=heavy)
+    watched = None if runs_inline(engine, heavy) else cancel
+    results = await rt.run(engine, _collect_all, factories, n, watched, call=call, cancel=cancel, heavy=heavy)
     rule = OutputCut(rt, call)
     verdicts = [await collected_cut(rule, [d.text for d in g.deltas], g.finish) for g in results]
     annotations = [annotation for annotation, _, _ in verdicts]
@@ -115,7 +109,7 @@ async def chat(rt: Runtime, call: Call) -> Response:
 
     if opts.stream:
         return await chat_stream(rt, call, engine, factory, opts, head, filter_results)
-    heavy = _heavy(opts, 1)
+    heavy = opts.heavy(1)
     out = await _generate(rt, call, engine, [factory], opts.n, heavy)
     return await rt.build(heavy, _chat_reply, call, out, opts, head, filter_results, heavy)
 
@@ -171,7 +165,7 @@ async def completions(rt: Runtime, call: Call) -> Response:
     factories: list[Factory] = [functools.partial(_complete, engine, r) for r in requests]
     if opts.stream:
         return await completion_stream(rt, call, engine, factories, opts, head, filter_results, echo)
-    heavy = _heavy(opts, len(requests))
+    heavy = opts.heavy(len(requests))
     out = await _generate(rt, call, engine, factories, opts.n, heavy)
     return await rt.build(
         heavy, _completion_reply, call, out, opts, head, filter_results, echo, len(requests), heavy
