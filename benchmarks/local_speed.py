@@ -28,7 +28,7 @@ import wave
 from collections.abc import Callable
 from typing import Any
 
-from local_models import EmulatorProcess, direct_run, direct_server, emulator_run
+from local_models import PROMPT, EmulatorProcess, direct_run, direct_server, emulator_run
 
 SPEECH_TEXT = " ".join(
     [
@@ -178,6 +178,7 @@ def chat_part(rounds: int, tokens: int) -> None:
         client.close()
     finally:
         emulator.close()
+    filter_cpu(server, tokens)
     for name, values in rates.items():
         print(f"  decode tok/s {name:<6} median {statistics.median(values):6.1f}")
     for heuristic, values in ratios.items():
@@ -187,6 +188,39 @@ def chat_part(rounds: int, tokens: int) -> None:
             f"  emulator process CPU ms per stream, heuristic {label}: {1000 * statistics.median(cpu[heuristic]):.0f}"
         )
     print(f"  ({load()})")
+
+
+def filter_cpu(server: Any, tokens: int, repeats: int = 5) -> None:
+    """CPU ms of each moderation call the heuristic makes on this stream (in this process, one thread's CPU:
+    onnxruntime's own threads are off with intra_op_num_threads 1 here, so thread_time sees all the work)."""
+    from aoai_nb.emulator.engines.local.embed import LocalEmbeddingEngine
+    from aoai_nb.emulator.engines.local.moderation import LocalModerationEngine
+    from aoai_nb.emulator.safety import HEURISTIC_EVERY, final_texts, heuristic_window
+
+    deltas: list[str] = []
+
+    def on_chunk(chunk: dict[str, Any]) -> bool:
+        choices = chunk.get("choices") or []
+        if choices and (text := (choices[0].get("delta") or {}).get("content")):
+            deltas.append(text)
+        return False
+
+    body = {"messages": [{"role": "user", "content": PROMPT}], "max_tokens": tokens, "temperature": 0}
+    server.handle_chat_completions({**body, "stream": True, "top_p": 1.0}, on_chunk)
+    moderation = LocalModerationEngine(LocalEmbeddingEngine(threads=1))
+    moderation.score(["warm up"])
+    checks = {"prompt": [PROMPT]}
+    for sent in range(HEURISTIC_EVERY, len(deltas) + 1, HEURISTIC_EVERY):
+        checks[f"window at {sent}"] = [heuristic_window(deltas[:sent])]
+    checks["end (whole reply, tail)"] = final_texts(deltas)
+    for name, texts in checks.items():
+        spent = []
+        for _ in range(repeats):
+            start = time.thread_time()
+            for text in texts:
+                moderation.score([text])
+            spent.append(time.thread_time() - start)
+        print(f"  filter check {name:<24} CPU {1000 * statistics.median(spent):5.1f} ms (1 thread)")
 
 
 def main() -> None:

@@ -28,7 +28,8 @@ class LocalEmbeddingEngine:
     name = EMBEDDING_MODEL_NAME
     native_dimensions = 384
 
-    def __init__(self) -> None:
+    def __init__(self, threads: int = THREADS) -> None:
+        self.threads = threads  # onnxruntime's intra-op threads (1: all work in the calling thread)
         self._loaded: tuple[Any, Any] | None = None  # (tokenizer, onnx session)
         self._load_lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(2)
@@ -50,7 +51,7 @@ class LocalEmbeddingEngine:
                 tokenizer.enable_truncation(MAX_TOKENS_PER_TEXT)
                 tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # to the longest text of each batch
                 options = onnxruntime.SessionOptions()
-                options.intra_op_num_threads = THREADS
+                options.intra_op_num_threads = self.threads
                 options.inter_op_num_threads = 1
                 # no busy-waiting between runs: it would steal the cores llama.cpp is generating on
                 options.add_session_config_entry("session.intra_op.allow_spinning", "0")
