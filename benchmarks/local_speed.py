@@ -1,20 +1,21 @@
 """What the emulator's local speech and chat-stream paths cost over the bare models, in one interleaved run.
 
-    python benchmarks/local_speed.py [speech|chat|all] [--rounds 8] [--tokens 200]
+    python benchmarks/local_speed.py [speech|chat|all] [--speech-rounds 12] [--parts] [--rounds 5] [--tokens 200]
 
 speech: Piper's own time (a stock ``PiperVoice.load`` of the same voice, ``synthesize_wav`` into memory, as
 Piper's CLI writes a file) against ``client.audio.speech.create(...).read()`` through the openai SDK over HTTP
-to an ``Emulator(engine="local")`` in this process, for ``response_format`` wav and mp3; then, in-process, the
-parts: the engine's ``synthesize`` and ``encode_speech`` of its samples, each format. One round runs each once,
-in a rotating order; ratios are per round (emulator / Piper of the same round), medians with quartiles.
+to an ``Emulator(engine="local")`` in this process, for ``response_format`` wav and mp3; with ``--parts`` also
+in-process, the engine's ``synthesize`` then ``encode_speech`` as the route calls them; and ``encode_speech`` alone. One round
+runs each once, in a rotating order; ratios are per round (emulator / Piper of the same round), medians with quartiles.
 
 chat: the method of ``benchmarks/local_models.py`` (reused from there): direct xllamacpp decode tokens/s against
 the emulator (its own process, ``python -m aoai_nb.emulator --engine local``) + SDK streaming the same greedy
 request, content-filter heuristic on and off. One round: direct, emulator on, direct, emulator off; each
-emulator run is divided by the direct run just before it.
+emulator run is divided by the direct run just before it. Then the CPU of each moderation call the heuristic
+makes on that stream (prompt, a window every 64 deltas, the end), run in this process on one thread.
 
 The machine has 2 cores shared with other work: the 1-minute load average is printed at the start and end of
-each part. Each part takes about 30-60 s with the defaults.
+each part. Each part takes about 40-70 s with the defaults on a quiet machine (longer under load).
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ def timed(func: Callable[[], Any]) -> float:
     return time.perf_counter() - start
 
 
-def speech_part(rounds: int) -> None:
+def speech_part(rounds: int, with_parts: bool) -> None:
     import openai
     from piper import PiperVoice
 
@@ -117,9 +118,9 @@ def speech_part(rounds: int) -> None:
             "piper": piper_alone,
             "http wav": via("wav"),
             "http mp3": via("mp3"),
-            "engine + encode wav": parts("wav"),
-            "engine + encode mp3": parts("mp3"),
         }
+        if with_parts:
+            jobs.update({"engine + encode wav": parts("wav"), "engine + encode mp3": parts("mp3")})
         for job in jobs.values():  # warm: model loads, first-call costs
             job()
         times: dict[str, list[float]] = {name: [] for name in jobs}
@@ -141,7 +142,7 @@ def speech_part(rounds: int) -> None:
     for name, values in times.items():
         print(f"  {name:<22} median {1000 * statistics.median(values):7.0f} ms")
     for fmt in ("wav", "mp3"):
-        for prefix in ("http", "engine + encode"):
+        for prefix in ("http", "engine + encode") if with_parts else ("http",):
             ratios = [t / p for t, p in zip(times[f"{prefix} {fmt}"], times["piper"], strict=True)]
             print(f"  {prefix} {fmt} / piper (per round): {median_quartiles(ratios)}")
     for fmt, seconds in encode.items():
@@ -226,11 +227,15 @@ def filter_cpu(server: Any, tokens: int, repeats: int = 5) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("part", nargs="?", choices=("speech", "chat", "all"), default="all")
-    parser.add_argument("--rounds", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=5, help="chat rounds")
+    parser.add_argument("--speech-rounds", type=int, default=12)
+    parser.add_argument(
+        "--parts", action="store_true", help="also time the engine + encode_speech in-process"
+    )
     parser.add_argument("--tokens", type=int, default=200)
     args = parser.parse_args()
     if args.part in ("speech", "all"):
-        speech_part(args.rounds)
+        speech_part(args.speech_rounds, args.parts)
     if args.part in ("chat", "all"):
         chat_part(args.rounds, args.tokens)
 

@@ -9,6 +9,7 @@ about a third of Piper's own time; overlapped, only the last sentence's encoding
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -52,14 +53,24 @@ class LocalSpeechEngine:
             if self._voice is None:
                 paths = verify_weights("speech")
                 try:
+                    import onnxruntime
                     from piper import PiperVoice
+                    from piper.config import PiperConfig
                 except ImportError as exc:
                     raise EngineUnavailable(
                         f"piper-tts is not installed. Install: {INSTALL_COMMAND}."
                     ) from exc
-                self._voice = PiperVoice.load(
-                    paths["data/en_US-joe-medium.onnx"], config_path=paths["data/en_US-joe-medium.onnx.json"]
+                # PiperVoice.load with one change: onnxruntime's threads do not spin between operators, so
+                # the cores go to the encoder thread and to other models (docs/local-models.md, speech cost)
+                options = onnxruntime.SessionOptions()
+                options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+                config = json.loads(paths["data/en_US-joe-medium.onnx.json"].read_text(encoding="utf-8"))
+                session = onnxruntime.InferenceSession(
+                    str(paths["data/en_US-joe-medium.onnx"]),
+                    sess_options=options,
+                    providers=["CPUExecutionProvider"],
                 )
+                self._voice = PiperVoice(config=PiperConfig.from_dict(config), session=session)
             return self._voice
 
     def synthesize(self, request: SpeechRequest) -> SpeechResult:
