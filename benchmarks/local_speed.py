@@ -4,9 +4,10 @@
 
 speech: Piper's own time (a stock ``PiperVoice.load`` of the same voice, ``synthesize_wav`` into memory, as
 Piper's CLI writes a file) against ``client.audio.speech.create(...).read()`` through the openai SDK over HTTP
-to an ``Emulator(engine="local")`` in this process, for ``response_format`` wav and mp3; with ``--parts`` also
-in-process, the engine's ``synthesize`` then ``encode_speech`` as the route calls them; and ``encode_speech`` alone. One round
-runs each once, in a rotating order; ratios are per round (emulator / Piper of the same round), medians with quartiles.
+to an ``Emulator(engine="local")`` in this process, for ``response_format`` wav and mp3; with ``--parts``
+also in-process, the engine's ``synthesize`` then ``encode_speech`` as the route calls them; and
+``encode_speech`` alone. One round runs each once, in a rotating order; ratios are per round (emulator / Piper
+of the same round), medians with quartiles.
 
 chat: the method of ``benchmarks/local_models.py`` (reused from there): direct xllamacpp decode tokens/s against
 the emulator (its own process, ``python -m aoai_nb.emulator --engine local``) + SDK streaming the same greedy
