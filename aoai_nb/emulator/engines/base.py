@@ -269,18 +269,16 @@ class SpeechRequest:
     text: str
     voice: str  # one of VOICES
     speed: float = 1.0  # 0.25 - 4.0
-    response_format: str | None = (
-        None  # the format the HTTP layer will send: an engine may encode as it speaks
-    )
+    # the format the HTTP layer will send: an engine may encode as it speaks (SpeechResult.encoded)
+    response_format: str | None = None
 
 
 @dataclass(frozen=True)
 class SpeechResult:
     samples: npt.NDArray[np.int16]  # mono PCM
     sample_rate: int
-    encoded: bytes | None = (
-        None  # the samples encoded as the request's response_format, when the engine did it
-    )
+    # the samples encoded as the request's response_format, when the engine did it
+    encoded: bytes | None = None
 
 
 @runtime_checkable
