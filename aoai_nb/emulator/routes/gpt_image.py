@@ -57,17 +57,6 @@ def is_gpt_image(info: ModelInfo) -> bool:
     return info.family == "images" and info.name.startswith("gpt-image")
 
 
-def _form_int(fields: dict[str, Any], key: str, default: int | None, lo: int, hi: int) -> int | None:
-    """An integer from JSON or a multipart form field (sent as text)."""
-    raw = fields.get(key)
-    if isinstance(raw, str):
-        try:
-            raw = int(raw)
-        except ValueError:
-            raise p.wrong_type(key, raw, "an integer") from None
-    return p.integer({key: raw}, key, default, lo, hi)
-
-
 class _Options:
     """The checked parameters of one generation or edit."""
 
@@ -83,13 +72,13 @@ class _Options:
             raise invalid_request(
                 "Invalid value for 'prompt': it is empty; describe the image.", param="prompt"
             )
-        self.n = _form_int(body, "n", 1, 1, int(info.limits["n_max"])) or 1
+        self.n = p.form_integer(body, "n", 1, 1, int(info.limits["n_max"])) or 1
         self.width, self.height = rules.image_size(info, body.get("size"))
         quality = rules.check_choice(info, "quality", body.get("quality")) or "auto"
         default = "medium" if info.name == "gpt-image-1-mini" else "high"  # IMG / IMG-1
         self.quality = default if quality == "auto" else quality
         self.output_format = rules.check_choice(info, "output_format", body.get("output_format")) or "png"
-        compression = _form_int(body, "output_compression", 100, 0, 100)
+        compression = p.form_integer(body, "output_compression", 100, 0, 100)
         self.compression = 100 if compression is None else compression
         background = rules.check_choice(info, "background", body.get("background")) or "auto"
         if background == "transparent" and self.output_format != "png":
@@ -105,7 +94,7 @@ class _Options:
             p.string(body, "input_fidelity", choices=("high", "low"))
         self.stream = p.form_boolean(body, "stream")
         self.partial_images = (
-            _form_int(body, "partial_images", 0, 0, int(info.limits["partial_images_max"])) or 0
+            p.form_integer(body, "partial_images", 0, 0, int(info.limits["partial_images_max"])) or 0
         )
         p.string(body, "user")
         p.string(body, "safety_identifier")
