@@ -19,15 +19,9 @@ from aoai_nb.emulator import model_rules as rules
 from aoai_nb.emulator import params as p
 from aoai_nb.emulator.engines.base import ImageRequest
 from aoai_nb.emulator.event_streams import event_stream
+from aoai_nb.emulator.routes import image_screen
 from aoai_nb.emulator.runtime import Call, Runtime, json_response
-from aoai_nb.emulator.wire import (
-    image_filter_results,
-    image_output_filtered_error,
-    image_prompt_filter_results,
-    image_prompt_filtered_error,
-    invalid_request,
-    operation_not_supported,
-)
+from aoai_nb.emulator.wire import invalid_request, operation_not_supported
 from aoai_nb.models import ModelInfo
 
 COMMON = {
@@ -109,19 +103,10 @@ class _Options:
         }
 
 
-async def _screen(rt: Runtime, call: Call, prompt: str) -> Any:
-    (annotation,) = await rt.filter.prompts([prompt], call.triggers)
-    if annotation.filtered:
-        raise image_prompt_filtered_error(annotation)
-    if call.triggers.output.filtered:
-        raise image_output_filtered_error()
-    return annotation
-
-
 async def _answer(
     rt: Runtime, call: Call, opts: _Options, inputs: list[Any], mask: Any, kind: str
 ) -> Response:
-    annotation = await _screen(rt, call, opts.prompt)
+    annotation = await image_screen.screen(rt, call, opts.prompt)
     await rt.before_output(call)
     engine = call.engines.image
     # the art's detail level follows quality; the colours and shapes follow the prompt (procedural_art)
@@ -179,8 +164,7 @@ async def _answer(
     data = [
         {
             "b64_json": _b64(final),
-            "content_filter_results": image_filter_results(call.triggers.output),
-            "prompt_filter_results": image_prompt_filter_results(annotation),
+            **image_screen.filter_results(call, annotation),
         }
         for final, _ in results
     ]

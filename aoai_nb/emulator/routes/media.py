@@ -19,17 +19,9 @@ from aoai_nb.emulator.engines.base import (
 )
 from aoai_nb.emulator.event_streams import event_stream
 from aoai_nb.emulator.images import IMAGE_PATH, image_base_url
-from aoai_nb.emulator.routes import gpt_image, speech_sse, transcribe
+from aoai_nb.emulator.routes import gpt_image, image_screen, speech_sse, transcribe
 from aoai_nb.emulator.runtime import Call, Runtime, json_response
-from aoai_nb.emulator.wire import (
-    echo,
-    image_filter_results,
-    image_output_filtered_error,
-    image_prompt_filter_results,
-    image_prompt_filtered_error,
-    invalid_request,
-    operation_not_supported,
-)
+from aoai_nb.emulator.wire import echo, invalid_request, operation_not_supported
 
 IMAGE_PARAMS = {"model", "prompt", "n", "size", "quality", "style", "response_format", "user"}
 SIZES = {"1024x1024": (1024, 1024), "1792x1024": (1792, 1024), "1024x1792": (1024, 1792)}
@@ -60,11 +52,7 @@ async def images(rt: Runtime, call: Call) -> Response:
     response_format = p.string(body, "response_format", "url", choices=("url", "b64_json"))
     p.string(body, "user")
     rt.charge(call, 0)
-    (annotation,) = await rt.filter.prompts([prompt], call.triggers)
-    if annotation.filtered:
-        raise image_prompt_filtered_error(annotation)
-    if call.triggers.output.filtered:
-        raise image_output_filtered_error()
+    annotation = await image_screen.screen(rt, call, prompt)
     await rt.before_output(call)
     width, height = SIZES[size]
     request = ImageRequest(prompt=prompt, width=width, height=height, quality=quality, style=style)
@@ -83,8 +71,7 @@ async def images(rt: Runtime, call: Call) -> Response:
     data = []
     for result in results:
         item: dict[str, Any] = {
-            "content_filter_results": image_filter_results(call.triggers.output),
-            "prompt_filter_results": image_prompt_filter_results(annotation),
+            **image_screen.filter_results(call, annotation),
             "revised_prompt": result.revised_prompt,
         }
         if response_format == "b64_json":
