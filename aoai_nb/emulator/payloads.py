@@ -38,6 +38,18 @@ def _media_type(request: Request) -> str:
     return request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
 
 
+def require_multipart(request: Request, what: str) -> None:
+    """A 400 ``invalid_content_type`` unless the body is multipart/form-data; ``what`` says what the route
+    expects, e.g. "Audio requests are multipart/form-data with the audio in a 'file' part"."""
+    media_type = _media_type(request)
+    if media_type != "multipart/form-data":
+        raise invalid_request(
+            f"{what} (got {echo(media_type or 'no content type')}).",
+            param="content-type",
+            code="invalid_content_type",
+        )
+
+
 def body_timeout(seconds: float) -> AzureError:
     """408 for a body that stopped arriving (the connection closes after it: the rest cannot be framed)."""
     return simple_error(
@@ -140,13 +152,7 @@ async def read_json(
 async def read_multipart(
     request: Request, limit: int, timeout: float | None = None
 ) -> tuple[dict[str, Any], Upload]:
-    if _media_type(request) != "multipart/form-data":
-        raise invalid_request(
-            "Audio requests are multipart/form-data with the audio in a 'file' part "
-            f"(got {echo(_media_type(request) or 'no content type')}).",
-            param="content-type",
-            code="invalid_content_type",
-        )
+    require_multipart(request, "Audio requests are multipart/form-data with the audio in a 'file' part")
     fields, upload = await _read_form(request, limit, want_file=True, timeout=timeout)
     if upload is None:
         raise invalid_request(
@@ -181,22 +187,31 @@ async def _read_form(
                 upload = Upload(
                     value.filename or "audio", data, value.content_type or "application/octet-stream"
                 )
-            elif key.endswith("[]"):
-                fields.setdefault(key[:-2], []).append(value)
-            elif key in fields:
-                raise invalid_request(f"Form field {echo(key)} is given more than once.", param=key)
             else:
-                fields[key] = value
+                add_field(fields, key, value)
     finally:
         await form.close()
     return fields, upload
 
 
-async def parse_form(request: Request, max_fields: int) -> Any:
-    """The request's multipart form (its body already read), at most two files; a body that does not parse is a
-    400 ``invalid_multipart`` naming why."""
+def add_field(fields: dict[str, Any], key: str, value: str) -> None:
+    """One text part of a form into ``fields``: ``x[]`` parts collect into the list ``fields["x"]``; a plain
+    key given twice is a 400."""
+    if key.endswith("[]"):
+        fields.setdefault(key[:-2], []).append(value)
+    elif key in fields:
+        raise invalid_request(f"Form field {echo(key)} is given more than once.", param=key)
+    else:
+        fields[key] = value
+
+
+async def parse_form(request: Request, max_fields: int, max_files: int = 2) -> Any:
+    """The request's multipart form (its body already read); a body that does not parse, or has more than
+    ``max_files`` files, is a 400 ``invalid_multipart`` naming why."""
     try:
-        return await request.form(max_files=2, max_fields=max_fields, max_part_size=MAX_FORM_FIELD_BYTES)
+        return await request.form(
+            max_files=max_files, max_fields=max_fields, max_part_size=MAX_FORM_FIELD_BYTES
+        )
     except HTTPException as exc:
         raise invalid_request(
             f"The multipart body cannot be parsed: {exc.detail}.", code="invalid_multipart"

@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from aoai_nb.emulator import policy
 from aoai_nb.emulator.file_store import UPLOAD_PURPOSE, StoredFile
-from aoai_nb.emulator.payloads import MAX_FORM_FIELD_BYTES, parse_form, read_body
+from aoai_nb.emulator.payloads import MAX_FORM_FIELD_BYTES, parse_form, read_body, require_multipart
 from aoai_nb.emulator.runtime import Runtime
 from aoai_nb.emulator.wire import AzureError, dumps, invalid_request, simple_error
 
@@ -60,14 +60,9 @@ def _expires_after(fields: dict[str, str]) -> int | None:
 
 
 async def _read_upload(rt: Runtime, request: Request) -> tuple[dict[str, str], UploadFile | None, bytes]:
-    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-    if media_type != "multipart/form-data":
-        raise invalid_request(
-            "Upload files as multipart/form-data with the file in a 'file' part and a 'purpose' field "
-            f"(got {media_type or 'no content type'!r}).",
-            param="content-type",
-            code="invalid_content_type",
-        )
+    require_multipart(
+        request, "Upload files as multipart/form-data with the file in a 'file' part and a 'purpose' field"
+    )
     await read_body(request, rt.files.max_file_bytes + MAX_FORM_FIELD_BYTES, "upload")
     form = await parse_form(request, max_fields=16)
     fields: dict[str, str] = {}
