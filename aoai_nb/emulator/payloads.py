@@ -12,6 +12,7 @@ import anyio
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
+from starlette.types import Message, Receive
 
 from aoai_nb.emulator.wire import AzureError, echo, invalid_request, simple_error
 
@@ -82,6 +83,22 @@ async def read_body(request: Request, limit: int, what: str, timeout: float | No
     body = b"".join(chunks)
     request._body = body  # Starlette re-reads a consumed body from here (request.form())
     return body
+
+
+def receive_once(body: bytes) -> Receive:
+    """An ASGI ``receive`` for a body already in hand: the whole body in one message, then a wait that never
+    ends (a client that stays connected), so a request built from it runs as one from the network."""
+    delivered = False
+
+    async def receive() -> Message:
+        nonlocal delivered
+        if not delivered:
+            delivered = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        await anyio.sleep_forever()
+        raise AssertionError("unreachable")
+
+    return receive
 
 
 def _no_constants(name: str) -> Any:
