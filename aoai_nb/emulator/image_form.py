@@ -8,6 +8,7 @@ from typing import Any
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 
+from aoai_nb.emulator import params as p
 from aoai_nb.emulator.payloads import (
     MAX_FORM_FIELD_BYTES,
     Upload,
@@ -56,9 +57,5 @@ async def read_image_form(
     finally:
         await form.close()
     if not images:
-        raise invalid_request(
-            "Missing required parameter: 'image' (the picture to edit).",
-            param="image",
-            code="missing_required_parameter",
-        )
+        raise p.missing("image", "the picture to edit")
     return fields, images, mask

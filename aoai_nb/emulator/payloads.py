@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.types import Message, Receive
 
+from aoai_nb.emulator import params as p
 from aoai_nb.emulator.wire import AzureError, echo, invalid_request, simple_error
 
 MAX_FORM_FIELD_BYTES = 64 * 1024
@@ -172,11 +173,7 @@ async def read_multipart(
     require_multipart(request, "Audio requests are multipart/form-data with the audio in a 'file' part")
     fields, upload = await _read_form(request, limit, want_file=True, timeout=timeout)
     if upload is None:
-        raise invalid_request(
-            "Missing required parameter: 'file' (the audio to transcribe).",
-            param="file",
-            code="missing_required_parameter",
-        )
+        raise p.missing("file", "the audio to transcribe")
     return fields, upload
 
 

@@ -9,6 +9,7 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 
+from aoai_nb.emulator import params as p
 from aoai_nb.emulator import policy
 from aoai_nb.emulator.file_store import UPLOAD_PURPOSE, StoredFile
 from aoai_nb.emulator.payloads import MAX_FORM_FIELD_BYTES, parse_form, read_body, require_multipart
@@ -86,22 +87,14 @@ async def create_file(rt: Runtime, request: Request, v1: bool) -> Response:
     fields, upload, data = await _read_upload(rt, request)
     purpose = fields.get("purpose")
     if purpose is None:
-        raise invalid_request(
-            "Missing required parameter: 'purpose' (use 'batch').",
-            param="purpose",
-            code="missing_required_parameter",
-        )
+        raise p.missing("purpose", "use 'batch'")
     if purpose != UPLOAD_PURPOSE:
         raise invalid_payload(
             f"Invalid value for purpose. The emulator stores files for purpose '{UPLOAD_PURPOSE}' only "
             f"(got {purpose!r}; fine-tuning and assistants files need an Azure resource)."
         )
     if upload is None:
-        raise invalid_request(
-            "Missing required parameter: 'file' (the JSONL file to upload).",
-            param="file",
-            code="missing_required_parameter",
-        )
+        raise p.missing("file", "the JSONL file to upload")
     filename = upload.filename or "upload.jsonl"
     if not filename.lower().endswith(".jsonl"):
         raise invalid_payload(

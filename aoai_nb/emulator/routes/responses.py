@@ -341,9 +341,7 @@ def internal_call(rt: Runtime, body: dict[str, Any]) -> Call:
     """A Call for ``body`` made inside the emulator (no HTTP request, no teaching headers)."""
     model = body.get("model")
     if not isinstance(model, str) or not model:
-        raise invalid_request(
-            "Missing required parameter: 'model'.", param="model", code="missing_required_parameter"
-        )
+        raise p.missing("model")
     deployment = rt.registry.for_route(model, ROUTE)
     scope = {
         "type": "http",
