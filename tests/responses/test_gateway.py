@@ -13,7 +13,7 @@ import pytest
 from aoai_nb.emulator.config import Deployment, EmulatorConfig
 from aoai_nb.emulator.routes.responses import create_response
 from aoai_nb.emulator.runtime import Runtime
-from tests.emulator.conftest import SpecValidator
+from tests.fixtures import SpecValidator
 from tests.responses.conftest import MODEL, client_for, config_with
 
 BLOCK = {"x-aoai-nb-filter": "prompt:violence=high"}
