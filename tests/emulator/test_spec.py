@@ -10,6 +10,8 @@ from typing import Any
 import httpx2
 import pytest
 
+from .helpers import sse_data
+
 V = {"api-version": "2024-10-21"}
 D = "/deployments/{deployment-id}"
 U = [{"role": "user", "content": "Describe the sea"}]
@@ -75,7 +77,7 @@ def test_filtered_chat_output_validates(raw: httpx2.Client, spec_2024: Any, spec
 def test_chat_stream_chunks_validate(raw: httpx2.Client, spec_2024: Any, spec_v1: Any) -> None:
     body = {"messages": U, "max_tokens": 4, "stream": True, "stream_options": {"include_usage": True}}
     response = raw.post("/openai/v1/chat/completions", json={"model": "gpt-4o-mini", **body})
-    events = [e[len("data: ") :] for e in response.text.split("\n\n") if e][:-1]
+    events = sse_data(response.text)[:-1]
     chunks = [json.loads(e) for e in events]
     for chunk in chunks[1:]:  # the first is Azure's annotation chunk, which neither spec describes
         spec_v1.validate_component(chunk, "AzureCreateChatCompletionStreamResponse")
