@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import io
 import json
-import wave
 from typing import Any
 
 import httpx2
 import pytest
+
+from tests.audio_files import wav
 
 from .helpers import sse_data
 
@@ -19,18 +19,13 @@ TOOLS = [{"type": "function", "function": {"name": "lookup", "parameters": {"typ
 
 
 def _wav() -> bytes:
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(16000)
-        tone = bytes(
-            b
-            for i in range(16000)
-            for b in int(8000 * ((i // 20) % 2 * 2 - 1)).to_bytes(2, "little", signed=True)
-        )
-        w.writeframes(tone)
-    return buffer.getvalue()
+    """One second of a 400 Hz square wave at 16 kHz."""
+    tone = bytes(
+        b
+        for i in range(16000)
+        for b in int(8000 * ((i // 20) % 2 * 2 - 1)).to_bytes(2, "little", signed=True)
+    )
+    return wav(tone)
 
 
 CHAT_BODIES = [
