@@ -174,7 +174,45 @@ def create_app(rt: Runtime) -> ASGIApp:
         Route(f"{IMAGE_PATH}/{{image_id}}.png", _meta(rt, routes_meta.image), methods=["GET"]),
     ]
     handlers = {AzureError: _on_azure_error, HTTPException: _on_http_error, Exception: _on_bug}
-    return Gateway(Starlette(routes=routes, exception_handlers=handlers), rt)
+    direct = {
+        (v1, op): _api(rt, op, handler, v1) for op, handler in API_ROUTES.items() for v1 in (False, True)
+    }
+    return Gateway(Starlette(routes=routes, exception_handlers=handlers), rt, direct)
+
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+CLASSIC_PREFIX, V1_PREFIX = "/openai/deployments/", "/openai/v1/"
+
+
+def _direct_route(
+    direct: dict[tuple[bool, str], Endpoint], scope: Scope
+) -> tuple[Endpoint, dict[str, str]] | None:
+    """The endpoint and path parameters of a POST to one of API_ROUTES, found without Starlette's router
+    (the same match as its routes: a deployment is one non-empty path segment); None for anything else."""
+    path: str = scope["path"]
+    if scope["method"] != "POST" or scope.get("root_path"):
+        return None
+    if path.startswith(CLASSIC_PREFIX):
+        deployment, _, op = path[len(CLASSIC_PREFIX) :].partition("/")
+        endpoint = direct.get((False, op)) if deployment else None
+        return None if endpoint is None else (endpoint, {"deployment": deployment})
+    if path.startswith(V1_PREFIX):
+        endpoint = direct.get((True, path[len(V1_PREFIX) :]))
+        return None if endpoint is None else (endpoint, {})
+    return None
+
+
+async def _serve_direct(
+    endpoint: Endpoint, path_params: dict[str, str], scope: Scope, receive: Receive, send: Send
+) -> None:
+    """What Starlette's router, route and exception middleware do for these routes, in one frame: an
+    AzureError raised before the response is its error response; anything else is the gateway's 500."""
+    scope["path_params"] = path_params
+    try:
+        response = await endpoint(Request(scope, receive, send))
+    except AzureError as exc:
+        response = error_response(exc)
+    await response(scope, receive, send)
 
 
 def _both_framings(scope: Scope) -> bool:
@@ -196,9 +234,20 @@ async def _ambiguous_framing(scope: Scope, receive: Receive, send: Send) -> None
 
 
 class Gateway:
-    def __init__(self, app: ASGIApp, rt: Runtime) -> None:
+    """``direct``: the hot API routes by (v1, operation), served without the router (``_direct_route``)."""
+
+    def __init__(
+        self, app: ASGIApp, rt: Runtime, direct: dict[tuple[bool, str], Endpoint] | None = None
+    ) -> None:
         self.app = app
         self.rt = rt
+        self.direct = direct or {}
+
+    def _app_for(self, scope: Scope) -> ASGIApp:
+        if _both_framings(scope):
+            return _ambiguous_framing
+        found = _direct_route(self.direct, scope)
+        return self.app if found is None else functools.partial(_serve_direct, *found)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -226,7 +275,7 @@ class Gateway:
             await send(message)
 
         rt = self.rt
-        app = _ambiguous_framing if _both_framings(scope) else self.app
+        app = self._app_for(scope)
         with anyio.CancelScope() as cancel_scope:
             rt.scopes.add(cancel_scope)
             rt.in_flight += counted

@@ -25,31 +25,33 @@ class Cancel:
     """A thread-safe flag plus close callbacks, run once when it is set."""
 
     def __init__(self) -> None:
-        self._event = threading.Event()
+        self._set = (
+            False  # written under the lock, read without it (a bool read is atomic); nobody waits on it
+        )
         self._lock = threading.Lock()
         self._callbacks: list[Callable[[], None]] = []
 
     def set(self) -> None:
         with self._lock:
-            if self._event.is_set():
+            if self._set:
                 return
-            self._event.set()
+            self._set = True
             callbacks, self._callbacks = self._callbacks, []
         for callback in callbacks:
             _quietly(callback)
 
     def is_set(self) -> bool:
-        return self._event.is_set()
+        return self._set
 
     def check(self) -> None:
         """Raise Cancelled when set (call between units of work)."""
-        if self._event.is_set():
+        if self._set:
             raise Cancelled()
 
     def on_set(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` when the flag is set (at once when it is already)."""
         with self._lock:
-            if not self._event.is_set():
+            if not self._set:
                 self._callbacks.append(callback)
                 return
         _quietly(callback)

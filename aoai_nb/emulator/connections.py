@@ -14,12 +14,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import Any
+from typing import Any, cast
 
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from aoai_nb.emulator.batched_writes import BatchedWrites
 from aoai_nb.emulator.wire import dumps, new_request_id, simple_error
 
 log = logging.getLogger("aoai_nb.emulator")
@@ -40,6 +41,10 @@ class _HeaderDeadline:
 
     def _awaiting_headers_now(self) -> bool:
         raise NotImplementedError
+
+    def _batched(self, transport: asyncio.Transport) -> asyncio.Transport:
+        """The connection's transport, with one send per event-loop turn (batched_writes.py)."""
+        return cast(asyncio.Transport, BatchedWrites(transport, self.loop))
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
@@ -69,7 +74,7 @@ class GuardedH11Protocol(_HeaderDeadline, H11Protocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         self._header_deadline: asyncio.TimerHandle | None = None
-        super().connection_made(transport)
+        super().connection_made(self._batched(transport))
         self._arm()
 
     def data_received(self, data: bytes) -> None:
@@ -119,7 +124,7 @@ class GuardedHttpToolsProtocol(_HeaderDeadline, HttpToolsProtocol):
         self._awaiting_headers = True
         self._header_bytes = 0
         self._head = bytearray()  # the request head so far (bounded), to name what the parser refused
-        super().connection_made(transport)
+        super().connection_made(self._batched(transport))
         self._arm()
 
     def data_received(self, data: bytes) -> None:

@@ -62,6 +62,12 @@ def body_timeout(seconds: float) -> AzureError:
     )
 
 
+def _all_received(request: Request) -> bool:
+    """Whether the server holds the rest of the body already (uvicorn's request cycles say so with
+    ``more_body = False``), so that reading it cannot wait; False when it cannot tell."""
+    return getattr(getattr(request.receive, "__self__", None), "more_body", True) is False
+
+
 async def read_body(request: Request, limit: int, what: str, timeout: float | None = None) -> bytes:
     """The whole body, at most ``limit`` bytes (else 413); a 408 when ``timeout`` seconds pass without data."""
     declared = request.headers.get("content-length", "")
@@ -71,10 +77,13 @@ async def read_body(request: Request, limit: int, what: str, timeout: float | No
     size = 0
     stream = request.stream()
     while True:
-        with anyio.move_on_after(timeout) as waited:
-            chunk = await anext(stream, None)
-        if waited.cancelled_caught:
-            raise body_timeout(timeout or 0)
+        if timeout is None or _all_received(request):
+            chunk = await anext(stream, None)  # cannot wait: no deadline needed (they cost a cancel scope)
+        else:
+            with anyio.move_on_after(timeout) as waited:
+                chunk = await anext(stream, None)
+            if waited.cancelled_caught:
+                raise body_timeout(timeout)
         if chunk is None:
             break
         size += len(chunk)

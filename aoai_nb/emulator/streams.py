@@ -68,18 +68,60 @@ def by_text(fill: Callable[[str], bytes]) -> Callable[[TextDelta], bytes]:
 
 
 class _EventStream(StreamingResponse):
-    """The SSE response; when it ends (done, client gone, emulator stopping) every feed it opened is closed."""
+    """The SSE response; when it ends (done, client gone, emulator stopping) every feed it opened is closed.
 
-    def __init__(self, call: Call, events: AsyncIterator[bytes], feeds: Feeds) -> None:
+    ``whole``: every event of the stream, collected already (``at_once``), sent as one body write - still a
+    stream on the wire (chunked, no content-length), with the same bytes.
+    """
+
+    def __init__(
+        self, call: Call, events: AsyncIterator[bytes], feeds: Feeds, whole: bytes | None = None
+    ) -> None:
         headers = {**call.headers, "cache-control": "no-cache", "x-accel-buffering": "no"}
         super().__init__(_guarded(events), headers=headers, media_type="text/event-stream")
         self.feeds = feeds
+        self.whole = whole
+
+    @classmethod
+    async def at_once(cls, call: Call, events: AsyncIterator[bytes], feeds: Feeds) -> _EventStream:
+        """The response of a stream whose events all exist the moment it starts (see ``_exists_at_once``)."""
+        try:
+            whole = b"".join([event async for event in _guarded(events)])
+        finally:
+            feeds.close()
+        return cls(call, _nothing(), feeds, whole)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
-            await super().__call__(scope, receive, send)
+            if self.whole is None:
+                await super().__call__(scope, receive, send)
+                return
+            await send(
+                {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
+            )
+            await send({"type": "http.response.body", "body": self.whole})
         finally:
             self.feeds.close()
+
+
+async def _nothing() -> AsyncIterator[bytes]:
+    return
+    yield b""  # an async generator with no items
+
+
+def _exists_at_once(rt: Runtime, engine: Engine, opts: TextOptions, prompts: int) -> bool:
+    """Whether every event of a stream exists as soon as it starts, so that waiting between writes would gain
+    nothing: an instant engine, no pacing (``per_token_ms``), no moderation model reading the output, and a
+    reply small enough to build on the event loop (``TextOptions.heavy``). Such a stream is sent in one write;
+    the grouping rule of ``_content_writes`` (deltas that exist already join the current write) applied to
+    the whole stream."""
+    moderation = rt.filter.moderation
+    return (
+        is_instant(engine)
+        and rt.config.per_token_ms <= 0
+        and (not rt.filter.active or (moderation is not None and is_instant(moderation)))
+        and not opts.heavy(prompts)
+    )
 
 
 async def _guarded(events: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
@@ -215,6 +257,8 @@ async def chat_stream(
     feeds = Feeds(engine)
     first = await _open_first(rt, call, feeds, functools.partial(factory, 0))
     events = _chat_events(rt, call, feeds, first, factory, opts, head, filter_results)
+    if _exists_at_once(rt, engine, opts, 1):
+        return await _EventStream.at_once(call, events, feeds)
     return _EventStream(call, events, feeds)
 
 
@@ -342,6 +386,8 @@ async def completion_stream(
     feeds = Feeds(engine)
     first = await _open_first(rt, call, feeds, functools.partial(factories[0], 0))
     events = _completion_events(rt, call, feeds, first, factories, opts, head, filter_results, echo)
+    if _exists_at_once(rt, engine, opts, len(factories)):
+        return await _EventStream.at_once(call, events, feeds)
     return _EventStream(call, events, feeds)
 
 

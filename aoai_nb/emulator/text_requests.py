@@ -58,6 +58,7 @@ CHAT_PARAMS = COMMON | {
     "safety_identifier",
 }
 COMPLETION_PARAMS = COMMON | {"prompt", "echo", "suffix", "best_of"}
+HEAVY_TOKENS = 4096
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,12 @@ class TextOptions:
     max_tokens: int | None
     prompt_texts: list[str]  # what the content filter reads, one entry per prompt index
     tool_style: ToolStyle = ToolStyle()  # how tool calls are reported (tools or legacy functions)
+
+    def heavy(self, prompts: int) -> bool:
+        """Whether the reply may be big enough to hold up other clients if built on the event loop:
+        choices x max tokens x (1 + top_logprobs) above HEAVY_TOKENS leave the loop, even scripted."""
+        per_choice = (self.max_tokens or 256) * (1 + (self.top_logprobs if self.logprobs else 0))
+        return prompts * self.n * per_choice > HEAVY_TOKENS
 
 
 def _sampling(

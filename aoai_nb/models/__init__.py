@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from types import MappingProxyType
 from typing import Any, Literal
@@ -121,7 +121,11 @@ def lookup(model: str) -> ModelInfo | None:
     (``-2025-08-07``, ``-0914``, ``-001``, ``-3.0``); the longest matching name wins, so
     ``gpt-4o-mini-2024-07-18`` is gpt-4o-mini, not gpt-4o, and ``gpt-5-pro`` is nothing.
     """
-    wanted = model.strip().lower()
+    return _lookup(model.strip().lower())
+
+
+@lru_cache(maxsize=1024)  # the catalog never changes once parsed; the emulator looks a model up per request
+def _lookup(wanted: str) -> ModelInfo | None:
     best: ModelInfo | None = None
     best_length = -1
     for info in load_catalog().values():

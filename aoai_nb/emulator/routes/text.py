@@ -51,17 +51,6 @@ async def _screen_prompts(rt: Runtime, call: Call, opts: TextOptions) -> list[di
     return prompt_filter_results(annotations, v1=call.v1)
 
 
-HEAVY_TOKENS = (
-    4096  # choices x max tokens x (1 + top_logprobs) above this leave the event loop, even scripted
-)
-
-
-def _heavy(opts: TextOptions, prompts: int) -> bool:
-    """Whether the reply may be big enough to hold up other clients if built on the event loop."""
-    per_choice = (opts.max_tokens or 256) * (1 + (opts.top_logprobs if opts.logprobs else 0))
-    return prompts * opts.n * per_choice > HEAVY_TOKENS
-
-
 @dataclass
 class _Choices:
     """Every collected choice, its filter annotation, whether the filter cut it, and its reported tokens."""
@@ -115,7 +104,7 @@ async def chat(rt: Runtime, call: Call) -> Response:
 
     if opts.stream:
         return await chat_stream(rt, call, engine, factory, opts, head, filter_results)
-    heavy = _heavy(opts, 1)
+    heavy = opts.heavy(1)
     out = await _generate(rt, call, engine, [factory], opts.n, heavy)
     return await rt.build(heavy, _chat_reply, call, out, opts, head, filter_results, heavy)
 
@@ -171,7 +160,7 @@ async def completions(rt: Runtime, call: Call) -> Response:
     factories: list[Factory] = [functools.partial(_complete, engine, r) for r in requests]
     if opts.stream:
         return await completion_stream(rt, call, engine, factories, opts, head, filter_results, echo)
-    heavy = _heavy(opts, len(requests))
+    heavy = opts.heavy(len(requests))
     out = await _generate(rt, call, engine, factories, opts.n, heavy)
     return await rt.build(
         heavy, _completion_reply, call, out, opts, head, filter_results, echo, len(requests), heavy
