@@ -23,7 +23,7 @@ from typing import Protocol
 
 from aoai_nb.emulator.cancel import closes_from_any_thread
 from aoai_nb.emulator.engines.base import Engine, Finish, TextDelta
-from aoai_nb.emulator.runtime import azure_engine_errors, is_instant
+from aoai_nb.emulator.runtime import ENGINE_ERRORS, as_azure_error, azure_engine_errors, is_instant
 
 log = logging.getLogger("aoai_nb.emulator")
 Item = TextDelta | Finish
@@ -86,8 +86,10 @@ class LoopFeed:
         self._items = items
 
     async def next(self) -> Item:
-        with azure_engine_errors():
+        try:  # (not azure_engine_errors(): a context manager per token costs more than the token)
             item = next(self._items, None)
+        except ENGINE_ERRORS as exc:
+            raise as_azure_error(exc) from None
         if item is None:
             raise _ended()
         return item

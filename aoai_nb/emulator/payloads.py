@@ -123,12 +123,15 @@ def _finite(text: str) -> float:
     return value
 
 
+_DECODER = json.JSONDecoder(parse_constant=_no_constants, parse_float=_finite)  # one, not one per request
+
+
 def parse_json(body: bytes) -> Any:
     """Strict JSON as Azure reads it: UTF-8, no NaN/Infinity, no lone UTF-16 surrogates, nesting Python can
     hold; else a 400 ``invalid_json`` naming the problem."""
     try:
         text = body.decode("utf-8-sig")
-        data = json.loads(text, parse_constant=_no_constants, parse_float=_finite)
+        data = _DECODER.decode(text)
     except UnicodeDecodeError as exc:
         problem = f"it is not UTF-8 ({exc.reason} at byte {exc.start})"
     except RecursionError:

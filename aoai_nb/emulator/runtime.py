@@ -115,21 +115,35 @@ def is_instant(engine: Engine) -> bool:
     return getattr(engine, "instant", False) is True
 
 
+def runs_inline(engine: Engine | None, heavy: bool = False) -> bool:
+    """Whether ``Runtime.run`` calls the work directly on the event loop (an instant engine's, not heavy) -
+    where nothing can cancel it midway - rather than in a worker thread."""
+    return engine is not None and is_instant(engine) and not heavy
+
+
 def engine_unavailable(exc: EngineUnavailable) -> AzureError:
     """503 (with ``x-should-retry: false``: retrying cannot install a package)."""
     return simple_error(503, "EngineUnavailable", str(exc), {"x-should-retry": "false"})
 
 
+ENGINE_ERRORS = (EngineInputError, EngineUnavailable)
+
+
+def as_azure_error(exc: EngineInputError | EngineUnavailable) -> AzureError:
+    """An engine exception that is the request's fault (EngineInputError, 400) or the setup's (503)."""
+    if isinstance(exc, EngineInputError):
+        return invalid_request(str(exc), param=exc.param)
+    return engine_unavailable(exc)
+
+
 @contextmanager
 def azure_engine_errors() -> Iterator[None]:
-    """Engine exceptions that are the request's fault (EngineInputError, 400) or the setup's (503) become
-    Azure errors; anything else is a bug and passes through (the gateway answers 500)."""
+    """ENGINE_ERRORS become Azure errors (``as_azure_error``); anything else is a bug and passes through (the
+    gateway answers 500)."""
     try:
         yield
-    except EngineInputError as exc:
-        raise invalid_request(str(exc), param=exc.param) from None
-    except EngineUnavailable as exc:
-        raise engine_unavailable(exc) from None
+    except ENGINE_ERRORS as exc:
+        raise as_azure_error(exc) from None
 
 
 class Runtime:
@@ -194,7 +208,7 @@ class Runtime:
         disconnects meanwhile sets ``cancel`` (which the work checks, see cancel.py) and ends the request with
         Disconnect."""
         with azure_engine_errors():
-            if engine is not None and is_instant(engine) and not heavy:
+            if runs_inline(engine, heavy):
                 return func(*args)
             work = functools.partial(
                 anyio.to_thread.run_sync, func, *args, limiter=self.threads, abandon_on_cancel=True

@@ -47,13 +47,24 @@ MAX_EVENTS_PER_WRITE = 64
 SLOT = "\x00aoai-nb-slot\x00"  # a string no engine produces, marking where an event's text goes
 
 
-def text_template(event: bytes) -> Callable[[str], bytes]:
-    """The bytes of ``event`` with ``SLOT`` (encoded once) replaced by any text's JSON encoding: the same bytes
-    as encoding the whole event again, since JSON encodes a string the same wherever it stands."""
+def _around_slot(event: bytes) -> tuple[bytes, bytes]:
     before, slot, after = event.partition(dumps(SLOT))
     if not slot:
         raise ValueError("the event has no slot")
+    return before, after
+
+
+def text_template(event: bytes) -> Callable[[str], bytes]:
+    """The bytes of ``event`` with ``SLOT`` (encoded once) replaced by any text's JSON encoding: the same bytes
+    as encoding the whole event again, since JSON encodes a string the same wherever it stands."""
+    before, after = _around_slot(event)
     return lambda text: before + dumps(text) + after
+
+
+def delta_template(event: bytes) -> Callable[[TextDelta], bytes]:
+    """``text_template`` filled with a delta's text."""
+    before, after = _around_slot(event)
+    return lambda delta: before + dumps(delta.text) + after
 
 
 def _chat_content_event(
@@ -61,10 +72,6 @@ def _chat_content_event(
 ) -> bytes:
     logprobs = chat_logprobs(list(delta.logprobs), opts.top_logprobs)
     return sse_event(head.chunk([_chat_choice(i, {"content": delta.text}, safe, logprobs)]))
-
-
-def by_text(fill: Callable[[str], bytes]) -> Callable[[TextDelta], bytes]:
-    return lambda delta: fill(delta.text)
 
 
 class _EventStream(StreamingResponse):
@@ -156,6 +163,8 @@ class _Choice:
         self.cut_early = False  # cut before the engine's Finish arrived
         self.texts: list[str] = []  # one per delta sent
         self.rule = OutputCut(rt, call)
+        self.may_cut = self.rule.may_cut_early  # (read once: these are checked per delta)
+        self.paced = rt.config.per_token_ms > 0
 
     @classmethod
     async def open(cls, rt: Runtime, call: Call, feeds: Feeds, start: Start) -> _Choice:
@@ -172,10 +181,6 @@ class _Choice:
     def deltas(self) -> int:
         return len(self.texts)
 
-    @property
-    def paced(self) -> bool:
-        return self.rt.config.per_token_ms > 0
-
     def ready(self) -> bool:
         """Whether the next delta exists already (a paced stream's next delta does not: it waits its turn)."""
         return not self.paced and (self.pending is not None or self.feed.ready())
@@ -191,8 +196,7 @@ class _Choice:
                 await anyio.sleep(per_token)
             self.texts.append(item.text)
             yield item
-            cut = await self.rule.after_delta(self.texts)
-            if cut is not None:
+            if self.may_cut and (cut := await self.rule.after_delta(self.texts)) is not None:
                 self.cut, self.cut_early = cut, True
                 return
         self.finish = item
@@ -200,7 +204,7 @@ class _Choice:
     @property
     def check_due(self) -> bool:
         """Whether the heuristic checks the output before the next delta (what is sent goes out first)."""
-        return self.rule.check_due(self.deltas)
+        return self.may_cut and self.rule.check_due(self.deltas)
 
     async def judge(self) -> None:
         """Once every delta is sent: the output filter's verdict on the reply (``final_texts``), unless it cut
@@ -284,9 +288,7 @@ async def _chat_events(
         if opts.logprobs:
             render = functools.partial(_chat_content_event, head, i, safe, opts)
         else:  # every content event is the same bytes but for its text: encode it once
-            render = by_text(
-                text_template(sse_event(head.chunk([_chat_choice(i, {"content": SLOT}, safe, None)])))
-            )
+            render = delta_template(sse_event(head.chunk([_chat_choice(i, {"content": SLOT}, safe, None)])))
 
         try:
             async for write in _content_writes(choice, render):

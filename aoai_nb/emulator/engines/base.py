@@ -102,9 +102,9 @@ class TokenLogprob:
     top: tuple[tuple[str, float], ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # one per token: not frozen, since a frozen dataclass takes 2.5x as long to build
 class TextDelta:
-    """A piece of generated text, yielded as soon as it exists (one token, or a few)."""
+    """A piece of generated text, yielded as soon as it exists (one token, or a few); never changed after."""
 
     text: str
     logprobs: tuple[TokenLogprob, ...] = ()

@@ -16,7 +16,7 @@ from aoai_nb.emulator.engines.base import CompletionEngine, CompletionRequest, E
 from aoai_nb.emulator.faults import estimate_tokens
 from aoai_nb.emulator.model_rules import REASONING_HEADER, REASONING_NOTE, check_chat
 from aoai_nb.emulator.output_cut import OutputCut, collected_cut
-from aoai_nb.emulator.runtime import Call, Runtime, json_response
+from aoai_nb.emulator.runtime import Call, Runtime, json_response, runs_inline
 from aoai_nb.emulator.streams import Factory, chat_stream, completion_stream
 from aoai_nb.emulator.text_requests import TextOptions, parse_chat, parse_completion
 from aoai_nb.emulator.text_shapes import (
@@ -61,11 +61,15 @@ class _Choices:
     tokens: list[int]
 
 
-def _collect_all(factories: list[Factory], n: int, cancel: Cancel) -> list[Generated]:
-    """Every choice of every prompt, one after another (in a worker thread); stops once the client has gone."""
+def _collect_all(factories: list[Factory], n: int, cancel: Cancel | None) -> list[Generated]:
+    """Every choice of every prompt, one after another; in a worker thread (``cancel``) it stops once the client
+    has gone, on the event loop (None) nothing can stop it midway."""
     results = []
     for factory in factories:
         for j in range(n):
+            if cancel is None:
+                results.append(collect(factory(j)))
+                continue
             cancel.check()
             results.append(collect(cancel.guard(factory(j))))
     return results
@@ -76,7 +80,8 @@ async def _generate(
 ) -> _Choices:
     """Every choice of every prompt (choice index = prompt index * n + j), in one engine call."""
     cancel = Cancel()
-    results = await rt.run(engine, _collect_all, factories, n, cancel, call=call, cancel=cancel, heavy=heavy)
+    watched = None if runs_inline(engine, heavy) else cancel
+    results = await rt.run(engine, _collect_all, factories, n, watched, call=call, cancel=cancel, heavy=heavy)
     rule = OutputCut(rt, call)
     verdicts = [await collected_cut(rule, [d.text for d in g.deltas], g.finish) for g in results]
     annotations = [annotation for annotation, _, _ in verdicts]
