@@ -44,6 +44,9 @@ class _TranscriptSink:
 
 
 class ChatWidget:
+    """A chat UI for the notebook; ``client`` defaults to ``make_client()``, ``deployment`` to the configured one;
+    ``max_tokens`` caps each reply (the box under the transcript changes it)."""
+
     def __init__(
         self,
         client: Any = None,
@@ -150,22 +153,5 @@ class ChatWidget:
         return result
 
 
-def chat_widget(
-    client: Any = None,
-    *,
-    deployment: str | None = None,
-    system: str = DEFAULT_SYSTEM,
-    temperature: float = 0.7,
-    max_tokens: int = DEFAULT_MAX_TOKENS,
-    tracker: UsageTracker | None = None,
-) -> ChatWidget:
-    """A chat UI for the notebook; ``client`` defaults to ``make_client()``, ``deployment`` to the configured one;
-    ``max_tokens`` caps each reply (the box under the transcript changes it)."""
-    return ChatWidget(
-        client,
-        deployment=deployment,
-        system=system,
-        temperature=temperature,
-        max_tokens=max_tokens,
-        tracker=tracker,
-    )
+# The public name: ``chat_widget(...)`` builds a ChatWidget (a function-style name, like ``show`` and ``stream``).
+chat_widget = ChatWidget

@@ -12,42 +12,29 @@ and ``AsyncStream`` (``async for`` / ``await``) and with plain iterables of chun
 from __future__ import annotations
 
 import inspect
-import time
-from collections.abc import AsyncIterator, Callable, Generator, Iterator
+from collections.abc import AsyncIterator, Generator, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Unpack
 
 from aoai_nb.display import _html as h
 from aoai_nb.display import _responses_live
-from aoai_nb.display._base import View
-from aoai_nb.display._env import Environment, NullSink, Sink, default_sink
 from aoai_nb.display._filters import FilterReport, as_dict
+from aoai_nb.display._live_base import LiveOptions, LiveView
 from aoai_nb.display._usage import UsageTracker, describe_usage, session_usage, usage_counts
 
 
-class StreamResult(View):
+class StreamResult(LiveView):
     """A chat/completions stream, consumed once (live) and replayable; see the module docstring.
 
-    ``live=False`` shows nothing; ``sink`` / ``env`` choose where live output goes; ``tracker`` receives the
-    usage (the session tracker by default); ``clock`` and ``min_interval_s`` control timing and update rate.
+    ``tracker`` receives the usage (the session tracker by default); the other options are ``LiveView``'s
+    (``live``, ``sink``, ``env``, ``clock``, ``min_interval_s``).
     """
 
     def __init__(
-        self,
-        source: Any,
-        *,
-        live: bool = True,
-        sink: Sink | None = None,
-        env: Environment | None = None,
-        tracker: UsageTracker | None = None,
-        clock: Callable[[], float] = time.perf_counter,
-        min_interval_s: float = 0.1,
+        self, source: Any, *, tracker: UsageTracker | None = None, **options: Unpack[LiveOptions]
     ) -> None:
-        self._source = source
-        self._sink: Sink = sink or (default_sink(env) if live else NullSink())
+        super().__init__(source, **options)
         self._tracker = tracker if tracker is not None else session_usage()
-        self._clock = clock
-        self._min_interval_s = min_interval_s
         self._deltas: list[str] = []
         self._texts: dict[int, str] = {}
         self._tool_calls: dict[tuple[int, int], dict[str, str]] = {}
@@ -60,16 +47,9 @@ class StreamResult(View):
         self.kind = "chat"
         self.chunks = 0
         self.content_chunks = 0
-        self.error: BaseException | None = None
-        self.done = False
         self.aborted = False  # the consumer stopped early (break)
-        self.started_at: float | None = None
-        self.first_token_at: float | None = None
         self.last_token_at: float | None = None
         self.ended_at: float | None = None
-        self._last_update = float("-inf")
-        headers = getattr(getattr(source, "response", None), "headers", None)
-        self.request_id: str | None = headers.get("x-request-id") if headers is not None else None
 
     # --- results -------------------------------------------------------------------------------------------
 
@@ -92,13 +72,6 @@ class StreamResult(View):
     @property
     def tool_calls(self) -> list[dict[str, str]]:
         return [self._tool_calls[k] for k in sorted(self._tool_calls)]
-
-    @property
-    def ttft_s(self) -> float | None:
-        """Seconds from the start of consumption to the first text delta (headers were already in)."""
-        if self.started_at is None or self.first_token_at is None:
-            return None
-        return self.first_token_at - self.started_at
 
     @property
     def completion_tokens(self) -> int | None:
@@ -170,12 +143,6 @@ class StreamResult(View):
             if inspect.isawaitable(pending):
                 await pending
 
-    def wait(self) -> StreamResult:
-        """Consume a sync stream to the end (live), then return self."""
-        for _ in self:
-            pass
-        return self
-
     async def await_all(self) -> StreamResult:
         async for _ in self:
             pass
@@ -183,10 +150,6 @@ class StreamResult(View):
 
     def __await__(self) -> Generator[Any, None, StreamResult]:
         return self.await_all().__await__()
-
-    def _begin(self) -> None:
-        self.started_at = self._clock()
-        self._sink.start(self)
 
     def _over(self) -> bool:
         return self.done or self.aborted or self.error is not None
@@ -237,15 +200,9 @@ class StreamResult(View):
     def _took(self, new_text: str) -> str:
         """Time, record and show choice 0's new text."""
         if new_text:
-            now = self._clock()
-            self.first_token_at = self.first_token_at if self.first_token_at is not None else now
-            self.last_token_at = now
             self.content_chunks += 1
             self._deltas.append(new_text)
-            self._sink.write(new_text)
-            if now - self._last_update >= self._min_interval_s:
-                self._last_update = now
-                self._sink.update(self)
+            self.last_token_at = self._show_piece(new_text)
         return new_text
 
     def _fold_tool_call(self, choice: int, call: Any) -> None:
@@ -317,10 +274,7 @@ class StreamResult(View):
             pending = self._verdict_pending()
             badge = h.line(h.badge(f"content filter: {self._pending_label()}", "info"))
             parts.append(badge if pending else report.inline_html())
-        if self.error is not None:
-            from aoai_nb.display._errors import explain
-
-            parts.append(explain(self.error).to_html())
+        parts += self._error_html()
         parts.append(h.line(h.esc(self.footer_text(with_filters=False)), muted=True))
         return h.box(*parts)
 

@@ -9,14 +9,12 @@ final :class:`TranscriptView` in ``.transcript``.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, Unpack
 
 from aoai_nb.display import _html as h
-from aoai_nb.display._base import View
-from aoai_nb.display._env import Environment, NullSink, Sink, default_sink
 from aoai_nb.display._filters import as_dict
+from aoai_nb.display._live_base import LiveOptions, LiveView
 from aoai_nb.display._transcripts import TranscriptView
 
 EVENT_TYPES = ("transcript.text.delta", "transcript.text.segment", "transcript.text.done")
@@ -26,47 +24,23 @@ def is_transcript_event(event: Any) -> bool:
     return as_dict(event).get("type") in EVENT_TYPES
 
 
-class TranscriptStream(View):
-    """Consumes a transcript event stream once (live) and replays its deltas; see the module docstring."""
+class TranscriptStream(LiveView):
+    """Consumes a transcript event stream once (live) and replays its deltas; see the module docstring.
+    The options are ``LiveView``'s (``live``, ``sink``, ``env``, ``clock``, ``min_interval_s``)."""
 
-    def __init__(
-        self,
-        source: Any,
-        *,
-        live: bool = True,
-        sink: Sink | None = None,
-        env: Environment | None = None,
-        clock: Callable[[], float] = time.perf_counter,
-        min_interval_s: float = 0.1,
-    ) -> None:
-        self._source = source
-        self._sink: Sink = sink or (default_sink(env) if live else NullSink())
-        self._clock = clock
-        self._min_interval_s = min_interval_s
-        self._last_update = float("-inf")
+    def __init__(self, source: Any, **options: Unpack[LiveOptions]) -> None:
+        super().__init__(source, **options)
         self.deltas: list[str] = []
         self.segments: list[dict[str, Any]] = []
         self.final_text: str | None = None
         self.usage: Any = None
         self.logprobs: list[Any] = []
         self.events = 0
-        self.done = False
-        self.error: BaseException | None = None
-        self.started_at: float | None = None
-        self.first_delta_at: float | None = None
-        headers = getattr(getattr(source, "response", None), "headers", None)
-        self.request_id: str | None = headers.get("x-request-id") if headers is not None else None
 
     @property
     def text(self) -> str:
         """The final text once ``transcript.text.done`` arrived, else the deltas so far."""
         return self.final_text if self.final_text is not None else "".join(self.deltas)
-
-    @property
-    def ttft_s(self) -> float | None:
-        if self.started_at is None or self.first_delta_at is None:
-            return None
-        return self.first_delta_at - self.started_at
 
     @property
     def transcript(self) -> TranscriptView:
@@ -91,8 +65,7 @@ class TranscriptStream(View):
         return self._consume()
 
     def _consume(self) -> Iterator[str]:
-        self.started_at = self._clock()
-        self._sink.start(self)
+        self._begin()
         try:
             for event in self._source:
                 piece = self._take(event)
@@ -105,11 +78,6 @@ class TranscriptStream(View):
         finally:
             self._sink.finish(self)
 
-    def wait(self) -> TranscriptStream:
-        for _ in self:
-            pass
-        return self
-
     def _take(self, event: Any) -> str:
         data = as_dict(event)
         self.events += 1
@@ -118,13 +86,8 @@ class TranscriptStream(View):
             piece = str(data.get("delta") or "")
             self.logprobs += list(data.get("logprobs") or [])
             if piece:
-                now = self._clock()
-                self.first_delta_at = self.first_delta_at if self.first_delta_at is not None else now
                 self.deltas.append(piece)
-                self._sink.write(piece)
-                if now - self._last_update >= self._min_interval_s:
-                    self._last_update = now
-                    self._sink.update(self)
+                self._show_piece(piece)
             return piece
         if kind == "transcript.text.segment":
             self.segments.append(data)
@@ -167,8 +130,5 @@ class TranscriptStream(View):
             h.line(h.badge("transcript"), h.esc(self.footer_text())),
             h.Raw(f"<p>{h.esc(self.text)}</p>"),
         ]
-        if self.error is not None:
-            from aoai_nb.display._errors import explain
-
-            parts.append(explain(self.error).to_html())
+        parts += self._error_html()
         return h.box(*parts)

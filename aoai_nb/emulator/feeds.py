@@ -85,7 +85,8 @@ class LoopFeed:
     def __init__(self, items: Iterator[Item]) -> None:
         self._items = items
 
-    async def next(self) -> Item:
+    def next_now(self) -> Item:
+        """``next()`` without a coroutine: an instant engine's next item is computed right here."""
         try:  # (not azure_engine_errors(): a context manager per token costs more than the token)
             item = next(self._items, None)
         except ENGINE_ERRORS as exc:
@@ -93,6 +94,9 @@ class LoopFeed:
         if item is None:
             raise _ended()
         return item
+
+    async def next(self) -> Item:
+        return self.next_now()
 
     def close(self) -> None:
         _close(self._items)

@@ -16,7 +16,7 @@ from starlette.types import Receive, Scope, Send
 
 from aoai_nb.emulator.cancel import Cancel
 from aoai_nb.emulator.engines.base import Engine, Finish, TextDelta
-from aoai_nb.emulator.feeds import Feed, Feeds, Item, Start
+from aoai_nb.emulator.feeds import Feed, Feeds, Item, LoopFeed, Start
 from aoai_nb.emulator.output_cut import OutputCut, counts_as_cut
 from aoai_nb.emulator.output_cut import completion_tokens as counted_tokens
 from aoai_nb.emulator.runtime import Call, Runtime, is_instant
@@ -165,6 +165,8 @@ class _Choice:
         self.rule = OutputCut(rt, call)
         self.may_cut = self.rule.may_cut_early  # (read once: these are checked per delta)
         self.paced = rt.config.per_token_ms > 0
+        # an instant engine's choice that nothing paces or cuts: its deltas are taken in a plain loop (take())
+        self.takeable = isinstance(feed, LoopFeed) and not self.paced and not self.may_cut
 
     @classmethod
     async def open(cls, rt: Runtime, call: Call, feeds: Feeds, start: Start) -> _Choice:
@@ -184,6 +186,20 @@ class _Choice:
     def ready(self) -> bool:
         """Whether the next delta exists already (a paced stream's next delta does not: it waits its turn)."""
         return not self.paced and (self.pending is not None or self.feed.ready())
+
+    def take(self, render: Callable[[TextDelta], bytes], group: list[bytes], limit: int) -> None:
+        """A ``takeable`` choice's next deltas, rendered into ``group`` until it holds ``limit`` or the Finish
+        arrives (then ``finish`` is set): what ``deltas_until_done`` yields, without a coroutine per delta."""
+        assert isinstance(self.feed, LoopFeed) and self.takeable
+        while len(group) < limit:
+            item, self.pending = self.pending, None
+            if item is None:
+                item = self.feed.next_now()
+            if isinstance(item, Finish):
+                self.finish = item
+                return
+            self.texts.append(item.text)
+            group.append(render(item))
 
     async def _next(self) -> Item:
         item, self.pending = self.pending, None
@@ -331,6 +347,13 @@ async def _content_writes(choice: _Choice, render: Callable[[TextDelta], bytes])
     group: list[bytes] = []
     last_write = -math.inf
     try:
+        if choice.takeable:  # every delta exists already: writes of MAX_EVENTS_PER_WRITE
+            while choice.finish is None:
+                choice.take(render, group, MAX_EVENTS_PER_WRITE)
+                if group:
+                    yield b"".join(group)
+                    group.clear()
+            return
         async for delta in choice.deltas_until_done():
             group.append(render(delta))
             if len(group) < MAX_EVENTS_PER_WRITE and not choice.check_due:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from aoai_nb.emulator.engines.base import Finish, TextDelta, TokenLogprob
+from aoai_nb.emulator.engines.base import Finish, Planned, TextDelta, TokenLogprob
 from aoai_nb.emulator.wire import make_id
 
 SYSTEM_FINGERPRINT = "fp_aoai_nb_emulator"
@@ -67,7 +67,10 @@ class Generated:
 
 
 def collect(items: Iterator[TextDelta | Finish]) -> Generated:
-    """Exhaust one engine generation (runs in a worker thread)."""
+    """Exhaust one engine generation (in a worker thread, or on the event loop for an instant engine); a
+    ``Planned`` one not yet iterated hands over its items at once."""
+    if isinstance(items, Planned) and items.unread:
+        return Generated(*items.take_all())
     deltas: list[TextDelta] = []
     for item in items:
         if isinstance(item, Finish):

@@ -15,7 +15,7 @@ import pytest
 from aoai_nb.emulator.app import create_app
 from aoai_nb.emulator.config import EmulatorConfig
 from aoai_nb.emulator.engines import load_engine_set
-from aoai_nb.emulator.engines.base import ChatRequest, Finish, TextDelta
+from aoai_nb.emulator.engines.base import ChatRequest, EngineInputError, Finish, TextDelta
 from aoai_nb.emulator.runtime import Runtime
 
 KEY = "test-key"
@@ -54,15 +54,12 @@ class Slow:
             yield item
 
 
-def _writes(
-    gap: float, engine: Any = None, errors: list[Any] | None = None, **config: Any
-) -> list[list[str]]:
-    """Each body message the app sends, as the list of content deltas its events carry (error events go to
-    ``errors``)."""
-    engines = replace(load_engine_set("scripted"), chat=engine or Slow(gap), moderation=None)
+def _messages(engine: Any, body_fields: dict[str, Any] | None = None, **config: Any) -> list[bytes]:
+    """Each body message (one write to the socket) the app sends for a streamed chat."""
+    engines = replace(load_engine_set("scripted"), chat=engine, moderation=None)
     rt = Runtime(EmulatorConfig.default().with_changes(**config), KEY, True, "scripted", engines)
     app = create_app(rt)
-    body = json.dumps(BODY).encode()
+    body = json.dumps({**BODY, **(body_fields or {})}).encode()
     scope = {
         "type": "http",
         "asgi": {"version": "3.0", "spec_version": "2.3"},
@@ -93,8 +90,16 @@ def _writes(
             messages.append(message["body"])
 
     asyncio.run(app(scope, receive, send))
+    return messages
+
+
+def _writes(
+    gap: float, engine: Any = None, errors: list[Any] | None = None, **config: Any
+) -> list[list[str]]:
+    """Each body message the app sends, as the list of content deltas its events carry (error events go to
+    ``errors``)."""
     writes = []
-    for message in messages:
+    for message in _messages(engine or Slow(gap), **config):
         events = [e[len(b"data: ") :] for e in message.split(b"\n\n") if e]
         deltas = []
         for event in events:
@@ -147,3 +152,49 @@ def test_the_window_is_a_control_with_a_range(value: Any) -> None:
 
     with pytest.raises(ConfigFileError, match="stream_flush_ms"):
         control_value("stream_flush_ms", value, "controls")
+
+
+class FailingNow:
+    """An instant engine: two deltas, then an input error (iterated on the event loop)."""
+
+    name = "failing-now-test"
+    instant = True
+
+    def chat(self, request: ChatRequest, choice_index: int = 0) -> Iterator[TextDelta | Finish]:
+        yield from (TextDelta("one"), TextDelta(" two"))
+        raise EngineInputError("The test engine gave up mid-stream.", param="messages")
+
+
+def _events(messages: list[bytes]) -> list[Any]:
+    """The SSE events of a whole stream, ids and timestamps dropped."""
+    events = [e[len(b"data: ") :] for e in b"".join(messages).split(b"\n\n") if e]
+    out = []
+    for event in events:
+        chunk = json.loads(event) if event != b"[DONE]" else "[DONE]"
+        if isinstance(chunk, dict):
+            chunk.pop("id", None), chunk.pop("created", None)
+        out.append(chunk)
+    return out
+
+
+def test_an_instant_engines_stream_is_built_whole_and_sent_in_one_write() -> None:
+    scripted = load_engine_set("scripted").chat
+    whole = _messages(scripted, stream_flush_ms=0)
+    streamed = _messages(Slow(0.0), stream_flush_ms=0)  # the same replies, from a producer thread
+    assert len(whole) == 1 and len(streamed) > 1
+    assert _events(whole) == _events(streamed)  # the same events, in the same order
+    assert _events(whole)[-1] == "[DONE]"
+
+
+def test_a_paced_or_heavy_instant_stream_is_not_sent_at_once() -> None:
+    scripted = load_engine_set("scripted").chat
+    assert len(_messages(scripted, per_token_ms=1)) > 1  # paced: every delta when it is due
+    heavy = {"n": 2, "max_tokens": 4096}  # 2 x 4,096 tokens could be built: it is streamed as produced
+    assert len(_messages(scripted, heavy, stream_flush_ms=0)) > 1
+
+
+def test_an_instant_engines_deltas_before_its_error_are_sent_then_the_error_event() -> None:
+    errors: list[Any] = []
+    writes = _writes(0.0, engine=FailingNow(), errors=errors, stream_flush_ms=0)
+    assert [d for w in writes for d in w] == ["one", " two"]
+    assert len(errors) == 1 and errors[0]["param"] == "messages", errors

@@ -130,6 +130,32 @@ class Finish:
 Generation = Iterator[TextDelta | Finish]
 
 
+class Planned:
+    """A generation whose items all exist from the start (the scripted engines'): it iterates like any other,
+    and while ``unread`` (nothing iterated yet) ``take_all()`` hands a collected answer every item at once."""
+
+    def __init__(self, deltas: list[TextDelta], finish: Finish) -> None:
+        self._deltas = deltas
+        self._finish = finish
+        self._items: Iterator[TextDelta | Finish] = iter([*deltas, finish])
+        self.unread = True
+
+    def __iter__(self) -> Planned:
+        return self
+
+    def __next__(self) -> TextDelta | Finish:
+        self.unread = False
+        return next(self._items)
+
+    def take_all(self) -> tuple[list[TextDelta], Finish]:
+        """Every delta and the Finish (only while ``unread``); the generation is used up after."""
+        if not self.unread:
+            raise RuntimeError("take_all() after the generation was iterated")
+        self.unread = False
+        self._items = iter(())
+        return self._deltas, self._finish
+
+
 @runtime_checkable
 class ChatEngine(Engine, Protocol):
     def chat(self, request: ChatRequest, choice_index: int = 0) -> Generation:

@@ -12,9 +12,8 @@ import functools
 import hashlib
 import math
 import re
-from collections.abc import Iterator
 
-from aoai_nb.emulator.engines.base import Finish, FinishReason, TextDelta, TokenLogprob, ToolCall
+from aoai_nb.emulator.engines.base import Finish, FinishReason, Planned, TextDelta, TokenLogprob, ToolCall
 
 _TOKEN = re.compile(r"\s*(?:\w+|[^\w\s])")
 _ALTERNATIVES = (
@@ -85,18 +84,21 @@ def emit_text(
     stop: tuple[str, ...],
     logprobs: bool,
     top_logprobs: int,
-) -> Iterator[TextDelta | Finish]:
-    """Stream ``text`` token by token, honouring stop sequences then ``max_tokens``; end with a Finish."""
+) -> Planned:
+    """``text`` token by token, honouring stop sequences then ``max_tokens``, then a Finish: planned at once."""
     text, _stopped = cut_at_stop(text, stop)
     tokens = split_tokens(text)
     reason: FinishReason = "stop"
     if max_tokens is not None and count_tokens(text) > max_tokens:
         tokens = tokens[:max_tokens]
         reason = "length"
-    for position, token in enumerate(tokens):
-        lp = (pseudo_logprobs(token, position, top_logprobs),) if logprobs else ()
-        yield TextDelta(text=token, logprobs=lp)
-    yield Finish(finish_reason=reason, prompt_tokens=prompt_tokens, completion_tokens=len(tokens))
+    if logprobs:
+        deltas = [TextDelta(t, (pseudo_logprobs(t, i, top_logprobs),)) for i, t in enumerate(tokens)]
+    else:
+        deltas = [TextDelta(t) for t in tokens]
+    return Planned(
+        deltas, Finish(finish_reason=reason, prompt_tokens=prompt_tokens, completion_tokens=len(tokens))
+    )
 
 
 def finish_with_tool_calls(prompt_tokens: int, calls: tuple[ToolCall, ...]) -> Finish:
