@@ -32,7 +32,7 @@ from aoai_nb.emulator.responses_plan import build_plan, new_response
 from aoai_nb.emulator.responses_store import ResponseStore, StoredResponse
 from aoai_nb.emulator.runtime import Call, Runtime, json_response
 from aoai_nb.emulator.safety import FilterTriggers
-from aoai_nb.emulator.streams import MAX_EVENTS_PER_WRITE
+from aoai_nb.emulator.stream_choice import MAX_EVENTS_PER_WRITE
 from aoai_nb.emulator.wire import (
     AzureError,
     dumps,
