@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING, Any
 import anyio.to_thread
 
 from aoai_nb.emulator.batch_input import BatchLine, batch_error, parse_input
-from aoai_nb.emulator.file_store import OUTPUT_PURPOSE
+from aoai_nb.emulator.file_store import OUTPUT_PURPOSE, not_found
 from aoai_nb.emulator.inprocess import Handler, serve
-from aoai_nb.emulator.wire import AzureError, dumps, invalid_request, new_request_id, simple_error
+from aoai_nb.emulator.wire import dumps, invalid_request, new_request_id, simple_error
 
 if TYPE_CHECKING:
     from aoai_nb.emulator.runtime import Runtime
@@ -47,12 +47,6 @@ TIMESTAMPS = (
     "cancelling_at",
     "cancelled_at",
 )
-
-
-def batch_not_found(batch_id: str) -> AzureError:
-    return simple_error(
-        404, "NotFound", f"Batch with id '{batch_id}' was not found; client.batches.list() shows them."
-    )
 
 
 @dataclass
@@ -126,7 +120,7 @@ class BatchRunner:
     def get(self, batch_id: str) -> BatchJob:
         job = self._jobs.get(batch_id)
         if job is None:
-            raise batch_not_found(batch_id)
+            raise not_found("Batch", batch_id, "client.batches.list() shows them.")
         return job
 
     def _make_room(self) -> None:

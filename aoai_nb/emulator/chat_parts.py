@@ -13,7 +13,7 @@ from aoai_nb.emulator.schema_checks import check_schema
 from aoai_nb.emulator.wire import clip, echo, invalid_request
 
 ROLES = ("system", "user", "assistant", "tool", "function", "developer")
-_TOOL_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+TOOL_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _DATA_URL = re.compile(r"^data:(?P<type>[\w.+-]+/[\w.+-]+)?(?P<b64>;base64)?,(?P<data>.*)$", re.DOTALL)
 OFFLINE_IMAGE_MESSAGE = (
     "The emulator runs offline and cannot fetch image URLs; send the image inline as a data "
@@ -21,7 +21,9 @@ OFFLINE_IMAGE_MESSAGE = (
 )
 
 
-def _image(part: dict[str, Any], where: str) -> ImageInput:
+def image_input(part: dict[str, Any], where: str) -> ImageInput:
+    """An ``image_url`` content part as engine input: a base64 data URL of an image (the emulator is offline,
+    so an http(s) URL is a 400 ``invalid_image_url`` saying so)."""
     image_url = part.get("image_url")
     if not isinstance(image_url, dict) or not isinstance(image_url.get("url"), str):
         raise invalid_request(
@@ -61,11 +63,7 @@ def _content(message: dict[str, Any], where: str, role: str) -> tuple[str, tuple
     if content is None:
         if role in ("assistant", "function"):  # an assistant turn may carry only tool_calls
             return "", ()
-        raise invalid_request(
-            f"Missing required parameter: '{where}.content'.",
-            param=f"{where}.content",
-            code="missing_required_parameter",
-        )
+        raise p.missing(f"{where}.content")
     if isinstance(content, str):
         return content, ()
     if not isinstance(content, list):
@@ -80,7 +78,7 @@ def _content(message: dict[str, Any], where: str, role: str) -> tuple[str, tuple
         elif kind == "refusal" and role == "assistant" and isinstance(part.get("refusal"), str):
             texts.append(part["refusal"])
         elif kind == "image_url" and role == "user":
-            images.append(_image(part, part_where))
+            images.append(image_input(part, part_where))
         else:
             allowed = "text or image_url" if role == "user" else "text"
             raise invalid_request(
@@ -126,12 +124,7 @@ def parse_message(message: Any, i: int) -> ChatMessage:
         )
     tool_call_id = message.get("tool_call_id")
     if role == "tool" and not isinstance(tool_call_id, str):
-        raise invalid_request(
-            f"Missing required parameter: '{where}.tool_call_id' (the id of the tool call this "
-            "message answers).",
-            param=f"{where}.tool_call_id",
-            code="missing_required_parameter",
-        )
+        raise p.missing(f"{where}.tool_call_id", "the id of the tool call this message answers")
     name = p.string(message, "name")
     return ChatMessage(
         role=role,
@@ -155,7 +148,7 @@ def parse_tools(body: dict[str, Any]) -> tuple[tuple[dict[str, Any], ...], str |
                 or tool.get("type") != "function"
                 or not isinstance(function, dict)
                 or not isinstance(function.get("name"), str)
-                or not _TOOL_NAME.match(function["name"])
+                or not TOOL_NAME.match(function["name"])
             ):
                 raise invalid_request(
                     f'Invalid tool \'tools[{k}]\': expected {{"type": "function", "function": '

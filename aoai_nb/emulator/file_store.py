@@ -24,10 +24,10 @@ def new_file_id() -> str:
     return "file-" + secrets.token_hex(16)
 
 
-def file_not_found(file_id: str) -> AzureError:
-    return simple_error(
-        404, "NotFound", f"File with id '{file_id}' was not found; client.files.list() shows the files kept."
-    )
+def not_found(kind: str, object_id: str, listing: str) -> AzureError:
+    """The Files and Batch APIs' 404 for an unknown id, e.g. ``File with id '...' was not found; ...``, with
+    ``listing`` naming the call that lists the known ones."""
+    return simple_error(404, "NotFound", f"{kind} with id '{object_id}' was not found; {listing}")
 
 
 @dataclass
@@ -117,7 +117,7 @@ class FileStore:
         self._drop_expired()
         stored = self._files.get(file_id)
         if stored is None:
-            raise file_not_found(file_id)
+            raise not_found("File", file_id, "client.files.list() shows the files kept.")
         return stored
 
     def delete(self, file_id: str) -> None:

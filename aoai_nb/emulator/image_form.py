@@ -8,7 +8,16 @@ from typing import Any
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 
-from aoai_nb.emulator.payloads import MAX_FORM_FIELD_BYTES, Upload, read_body, too_large
+from aoai_nb.emulator import params as p
+from aoai_nb.emulator.payloads import (
+    MAX_FORM_FIELD_BYTES,
+    Upload,
+    add_field,
+    parse_form,
+    read_body,
+    require_multipart,
+    too_large,
+)
 from aoai_nb.emulator.wire import invalid_request
 
 MAX_IMAGES = 16  # SDK: up to 16 input images
@@ -18,22 +27,11 @@ async def read_image_form(
     request: Request, limit: int, timeout: float | None = None
 ) -> tuple[dict[str, Any], list[Upload], Upload | None]:
     """Form fields (``x[]`` keys collected as lists), the input images in order, and the mask."""
-    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-    if media_type != "multipart/form-data":
-        raise invalid_request(
-            "Image edits are multipart/form-data with the picture in an 'image' (or 'image[]') part "
-            f"(got {media_type or 'no content type'!r}).",
-            param="content-type",
-            code="invalid_content_type",
-        )
+    require_multipart(
+        request, "Image edits are multipart/form-data with the picture in an 'image' (or 'image[]') part"
+    )
     await read_body(request, limit + MAX_FORM_FIELD_BYTES, "upload", timeout)
-    try:
-        form = await request.form(max_files=MAX_IMAGES + 1, max_fields=64, max_part_size=MAX_FORM_FIELD_BYTES)
-    except Exception as exc:  # Starlette's HTTPException or python-multipart's parse errors
-        detail = getattr(exc, "detail", exc)
-        raise invalid_request(
-            f"The multipart body cannot be parsed: {detail}.", code="invalid_multipart"
-        ) from None
+    form = await parse_form(request, max_fields=64, max_files=MAX_IMAGES + 1)
     fields: dict[str, Any] = {}
     images: list[Upload] = []
     mask: Upload | None = None
@@ -54,18 +52,10 @@ async def read_image_form(
                     mask = upload
                 else:
                     images.append(upload)
-            elif key.endswith("[]"):
-                fields.setdefault(key[:-2], []).append(value)
-            elif key in fields:
-                raise invalid_request(f"Form field {key!r} is given more than once.", param=key)
             else:
-                fields[key] = value
+                add_field(fields, key, value)
     finally:
         await form.close()
     if not images:
-        raise invalid_request(
-            "Missing required parameter: 'image' (the picture to edit).",
-            param="image",
-            code="missing_required_parameter",
-        )
+        raise p.missing("image", "the picture to edit")
     return fields, images, mask

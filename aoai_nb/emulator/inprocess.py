@@ -11,11 +11,10 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 from urllib.parse import quote, urlencode
 
-import anyio
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import Message
 
+from aoai_nb.emulator.payloads import receive_once
 from aoai_nb.emulator.runtime import Call, Disconnect, Runtime
 from aoai_nb.emulator.wire import AzureError, dumps, internal_error, new_request_id, simple_error
 
@@ -51,17 +50,7 @@ def _request(
         "headers": headers,
         "path_params": params,
     }
-    delivered = False
-
-    async def receive() -> Message:
-        nonlocal delivered
-        if not delivered:
-            delivered = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        await anyio.sleep_forever()  # nobody disconnects from an in-process call
-        raise AssertionError("unreachable")
-
-    return Request(scope, receive)
+    return Request(scope, receive_once(body))  # nobody disconnects from an in-process call
 
 
 async def serve(

@@ -89,11 +89,7 @@ def _with_messages(body: dict[str, Any]) -> dict[str, Any]:
         if message.get("role") == "function":
             name = message.get("name")
             if not isinstance(name, str):
-                raise invalid_request(
-                    f"Missing required parameter: 'messages[{i}].name' (the function whose result this is).",
-                    param=f"messages[{i}].name",
-                    code="missing_required_parameter",
-                )
+                raise p.missing(f"messages[{i}].name", "the function whose result this is")
             rest = {k: v for k, v in message.items() if k != "role"}
             out.append({**rest, "role": "tool", "tool_call_id": last_call_id or f"call_function_{name}"})
             continue

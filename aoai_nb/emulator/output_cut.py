@@ -1,5 +1,5 @@
 """Where the output filter cuts a reply, and how many completion tokens it then counts: one rule for streamed
-choices (``streams._Choice``) and collected answers (``routes.text``), which are the same choice, collected.
+choices (``stream_choice.Choice``) and collected answers (``routes.text``), which are the same choice, collected.
 
 A reply goes out one delta (one token) at a time. After each delta, ``after_delta`` decides whether the filter
 cuts here: the header trigger lets OUTPUT_CUT_AFTER_DELTAS deltas out, the heuristic scores a window of the text

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from aoai_nb.emulator.wire import clip, echo, invalid_request
@@ -38,11 +38,17 @@ def reject_unknown(body: dict[str, Any], known: Iterable[str]) -> None:
         )
 
 
+def missing(param: str, what: str = "") -> Exception:
+    """The 400 for a required parameter left out; ``what`` (e.g. "use 'batch'") is said in brackets."""
+    hint = f" ({what})" if what else ""
+    return invalid_request(
+        f"Missing required parameter: '{clip(param)}'{hint}.", param=param, code="missing_required_parameter"
+    )
+
+
 def required(body: dict[str, Any], key: str) -> Any:
     if body.get(key) is None:
-        raise invalid_request(
-            f"Missing required parameter: '{clip(key)}'.", param=key, code="missing_required_parameter"
-        )
+        raise missing(key)
     return body[key]
 
 
@@ -86,6 +92,27 @@ def boolean(body: dict[str, Any], key: str, default: bool = False) -> bool:
     if not isinstance(value, bool):
         raise wrong_type(key, value, "a boolean")
     return value
+
+
+def _form_value(fields: dict[str, Any], key: str, parse: Callable[[str], Any], expected: str) -> Any:
+    """The field's value; a multipart form field (text) parsed by ``parse``, a 400 when it does not parse."""
+    raw = fields.get(key)
+    if not isinstance(raw, str):
+        return raw
+    try:
+        return parse(raw)
+    except ValueError:
+        raise wrong_type(key, raw, expected) from None
+
+
+def form_number(fields: dict[str, Any], key: str, default: float, lo: float, hi: float) -> float:
+    """A number from JSON or from a multipart form field (sent as text), checked as ``number``."""
+    return number({key: _form_value(fields, key, float, "a number")}, key, default, lo, hi)
+
+
+def form_integer(fields: dict[str, Any], key: str, default: int | None, lo: int, hi: int) -> int | None:
+    """An integer from JSON or from a multipart form field (sent as text), checked as ``integer``."""
+    return integer({key: _form_value(fields, key, int, "an integer")}, key, default, lo, hi)
 
 
 def form_boolean(fields: dict[str, Any], key: str) -> bool:

@@ -12,7 +12,9 @@ import anyio
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
+from starlette.types import Message, Receive
 
+from aoai_nb.emulator import params as p
 from aoai_nb.emulator.wire import AzureError, echo, invalid_request, simple_error
 
 MAX_FORM_FIELD_BYTES = 64 * 1024
@@ -36,6 +38,18 @@ def too_large(what: str, limit: int) -> AzureError:
 
 def _media_type(request: Request) -> str:
     return request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+
+
+def require_multipart(request: Request, what: str) -> None:
+    """A 400 ``invalid_content_type`` unless the body is multipart/form-data; ``what`` says what the route
+    expects, e.g. "Audio requests are multipart/form-data with the audio in a 'file' part"."""
+    media_type = _media_type(request)
+    if media_type != "multipart/form-data":
+        raise invalid_request(
+            f"{what} (got {echo(media_type or 'no content type')}).",
+            param="content-type",
+            code="invalid_content_type",
+        )
 
 
 def body_timeout(seconds: float) -> AzureError:
@@ -79,6 +93,22 @@ async def read_body(request: Request, limit: int, what: str, timeout: float | No
     body = b"".join(chunks)
     request._body = body  # Starlette re-reads a consumed body from here (request.form())
     return body
+
+
+def receive_once(body: bytes) -> Receive:
+    """An ASGI ``receive`` for a body already in hand: the whole body in one message, then a wait that never
+    ends (a client that stays connected), so a request built from it runs as one from the network."""
+    delivered = False
+
+    async def receive() -> Message:
+        nonlocal delivered
+        if not delivered:
+            delivered = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        await anyio.sleep_forever()
+        raise AssertionError("unreachable")
+
+    return receive
 
 
 def _no_constants(name: str) -> Any:
@@ -152,20 +182,10 @@ async def read_json(
 async def read_multipart(
     request: Request, limit: int, timeout: float | None = None
 ) -> tuple[dict[str, Any], Upload]:
-    if _media_type(request) != "multipart/form-data":
-        raise invalid_request(
-            "Audio requests are multipart/form-data with the audio in a 'file' part "
-            f"(got {echo(_media_type(request) or 'no content type')}).",
-            param="content-type",
-            code="invalid_content_type",
-        )
+    require_multipart(request, "Audio requests are multipart/form-data with the audio in a 'file' part")
     fields, upload = await _read_form(request, limit, want_file=True, timeout=timeout)
     if upload is None:
-        raise invalid_request(
-            "Missing required parameter: 'file' (the audio to transcribe).",
-            param="file",
-            code="missing_required_parameter",
-        )
+        raise p.missing("file", "the audio to transcribe")
     return fields, upload
 
 
@@ -193,22 +213,31 @@ async def _read_form(
                 upload = Upload(
                     value.filename or "audio", data, value.content_type or "application/octet-stream"
                 )
-            elif key.endswith("[]"):
-                fields.setdefault(key[:-2], []).append(value)
-            elif key in fields:
-                raise invalid_request(f"Form field {echo(key)} is given more than once.", param=key)
             else:
-                fields[key] = value
+                add_field(fields, key, value)
     finally:
         await form.close()
     return fields, upload
 
 
-async def parse_form(request: Request, max_fields: int) -> Any:
-    """The request's multipart form (its body already read), at most two files; a body that does not parse is a
-    400 ``invalid_multipart`` naming why."""
+def add_field(fields: dict[str, Any], key: str, value: str) -> None:
+    """One text part of a form into ``fields``: ``x[]`` parts collect into the list ``fields["x"]``; a plain
+    key given twice is a 400."""
+    if key.endswith("[]"):
+        fields.setdefault(key[:-2], []).append(value)
+    elif key in fields:
+        raise invalid_request(f"Form field {echo(key)} is given more than once.", param=key)
+    else:
+        fields[key] = value
+
+
+async def parse_form(request: Request, max_fields: int, max_files: int = 2) -> Any:
+    """The request's multipart form (its body already read); a body that does not parse, or has more than
+    ``max_files`` files, is a 400 ``invalid_multipart`` naming why."""
     try:
-        return await request.form(max_files=2, max_fields=max_fields, max_part_size=MAX_FORM_FIELD_BYTES)
+        return await request.form(
+            max_files=max_files, max_fields=max_fields, max_part_size=MAX_FORM_FIELD_BYTES
+        )
     except HTTPException as exc:
         raise invalid_request(
             f"The multipart body cannot be parsed: {exc.detail}.", code="invalid_multipart"

@@ -1,6 +1,6 @@
 """Generating one Response as its stream of events (§3.7 order), whether or not the client streams.
 
-``Producer.events()`` drives the chat engine through the same stream machinery as chat (``streams._Choice``:
+``Producer.events()`` drives the chat engine through the same stream machinery as chat (``stream_choice.Choice``:
 per-token pacing, the output content filter's checks) and yields each event as it happens, numbered by
 ``sequence_number``, while it keeps the Response object up to date (so a background response read mid-way shows
 its progress). A plain request consumes the events and returns the final Response; a stream sends them; a
@@ -27,7 +27,7 @@ from aoai_nb.emulator.feeds import Feeds
 from aoai_nb.emulator.responses_input import item_id
 from aoai_nb.emulator.responses_plan import Plan
 from aoai_nb.emulator.runtime import Call, Runtime
-from aoai_nb.emulator.streams import _Choice as Choice
+from aoai_nb.emulator.stream_choice import Choice
 from aoai_nb.emulator.wire import SAFE, Annotation, AzureError, choice_filter_result, prompt_filter_result
 
 ARGUMENT_PIECE = 12  # characters per function_call_arguments.delta

@@ -14,15 +14,8 @@ from typing import Any
 from aoai_nb.emulator import params as p
 from aoai_nb.emulator.config import Deployment
 from aoai_nb.emulator.engines.base import ChatMessage, ChatRequest, SamplingParams
-from aoai_nb.emulator.responses_input import (
-    item_id,
-    parse_input,
-    parse_metadata,
-    parse_text,
-    parse_tool_choice,
-    parse_tools,
-    to_messages,
-)
+from aoai_nb.emulator.responses_input import item_id, parse_input, to_messages
+from aoai_nb.emulator.responses_options import parse_metadata, parse_text, parse_tool_choice, parse_tools
 from aoai_nb.emulator.responses_rules import check_model_rules
 from aoai_nb.emulator.responses_store import ResponseStore
 from aoai_nb.emulator.wire import invalid_request
@@ -169,9 +162,7 @@ def build_plan(body: dict[str, Any], deployment: Deployment, store: ResponseStor
     p.reject_unknown(body, KNOWN)
     _unsupported(body)
     if body.get("input") is None and body.get("previous_response_id") is None:
-        raise invalid_request(
-            "Missing required parameter: 'input'.", param="input", code="missing_required_parameter"
-        )
+        raise p.missing("input")
     reasoning = check_model_rules(deployment, body)
     input_items = parse_input(body["input"]) if body.get("input") is not None else []
     history = _history(body, store)

@@ -19,6 +19,23 @@ SUMMARIES = ("auto", "concise", "detailed")
 SAMPLING = ("temperature", "top_p")
 
 
+def not_served(param: str, what: str) -> Exception:
+    """The 400 for a Responses feature the emulator does not implement (``what``, e.g. "An input_file part")."""
+    return invalid_request(
+        f"{what} is not implemented by the emulator (docs/responses.md lists what is served).",
+        param=param,
+        code="unsupported_parameter",
+    )
+
+
+def invalid_choice(value: Any, supported: str, param: str) -> Exception:
+    """The Responses API's 400 for a value outside a fixed set: ``Invalid value: 'x'. Supported values are:
+    ...`` (``supported`` as the service lists them)."""
+    return invalid_request(
+        f"Invalid value: {value!r}. Supported values are: {supported}.", param=param, code="invalid_value"
+    )
+
+
 def is_reasoning(deployment: Deployment) -> bool:
     """Whether the deployment's model is a reasoning model (the catalog's family)."""
     return deployment.info.is_reasoning

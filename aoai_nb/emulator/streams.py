@@ -5,21 +5,16 @@ from __future__ import annotations
 
 import functools
 import logging
-import math
-import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
-import anyio
 from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
-from aoai_nb.emulator.cancel import Cancel
 from aoai_nb.emulator.engines.base import Engine, Finish, TextDelta
-from aoai_nb.emulator.feeds import Feed, Feeds, Item, LoopFeed, Start
-from aoai_nb.emulator.output_cut import OutputCut, counts_as_cut
-from aoai_nb.emulator.output_cut import completion_tokens as counted_tokens
+from aoai_nb.emulator.feeds import Feeds
 from aoai_nb.emulator.runtime import Call, Runtime, is_instant
+from aoai_nb.emulator.stream_choice import Choice, content_writes, open_first
 from aoai_nb.emulator.text_requests import TextOptions
 from aoai_nb.emulator.text_shapes import (
     Head,
@@ -31,7 +26,6 @@ from aoai_nb.emulator.text_shapes import (
 from aoai_nb.emulator.wire import (
     SAFE,
     SSE_DONE,
-    Annotation,
     AzureError,
     choice_filter_result,
     dumps,
@@ -41,7 +35,6 @@ from aoai_nb.emulator.wire import (
 
 log = logging.getLogger("aoai_nb.emulator")
 Factory = Callable[[int], Iterator[TextDelta | Finish]]  # choice index -> engine generation
-MAX_EVENTS_PER_WRITE = 64
 
 
 SLOT = "\x00aoai-nb-slot\x00"  # a string no engine produces, marking where an event's text goes
@@ -120,7 +113,7 @@ def _exists_at_once(rt: Runtime, engine: Engine, opts: TextOptions, prompts: int
     """Whether every event of a stream exists as soon as it starts, so that waiting between writes would gain
     nothing: an instant engine, no pacing (``per_token_ms``), no moderation model reading the output, and a
     reply small enough to build on the event loop (``TextOptions.heavy``). Such a stream is sent in one write;
-    the grouping rule of ``_content_writes`` (deltas that exist already join the current write) applied to
+    the grouping rule of ``stream_choice.content_writes`` (deltas that exist already join the current write) applied to
     the whole stream."""
     moderation = rt.filter.moderation
     return (
@@ -149,121 +142,6 @@ def _chunk_filter_results(call: Call) -> dict[str, Any]:
     return choice_filter_result(SAFE if output.filtered else output)
 
 
-class _Choice:
-    """Streams one choice: passes deltas through, cuts it when the output filter fires.
-
-    Where it is cut and what usage then counts follow ``output_cut`` (the rule collected answers follow too).
-    """
-
-    def __init__(self, rt: Runtime, call: Call, feed: Feed, first: Item) -> None:
-        self.rt, self.call, self.feed = rt, call, feed
-        self.pending: Item | None = first
-        self.finish: Finish | None = None
-        self.cut: Annotation | None = None
-        self.cut_early = False  # cut before the engine's Finish arrived
-        self.texts: list[str] = []  # one per delta sent
-        self.rule = OutputCut(rt, call)
-        self.may_cut = self.rule.may_cut_early  # (read once: these are checked per delta)
-        self.paced = rt.config.per_token_ms > 0
-        # an instant engine's choice that nothing paces or cuts: its deltas are taken in a plain loop (take())
-        self.takeable = isinstance(feed, LoopFeed) and not self.paced and not self.may_cut
-
-    @classmethod
-    async def open(cls, rt: Runtime, call: Call, feeds: Feeds, start: Start) -> _Choice:
-        """Start the engine's generation and wait for its first item (an engine error there raises here)."""
-        feed = feeds.open(start)
-        try:
-            first = await feed.next()
-        except BaseException:
-            feed.close()
-            raise
-        return cls(rt, call, feed, first)
-
-    @property
-    def deltas(self) -> int:
-        return len(self.texts)
-
-    def ready(self) -> bool:
-        """Whether the next delta exists already (a paced stream's next delta does not: it waits its turn)."""
-        return not self.paced and (self.pending is not None or self.feed.ready())
-
-    def take(self, render: Callable[[TextDelta], bytes], group: list[bytes], limit: int) -> None:
-        """A ``takeable`` choice's next deltas, rendered into ``group`` until it holds ``limit`` or the Finish
-        arrives (then ``finish`` is set): what ``deltas_until_done`` yields, without a coroutine per delta."""
-        assert isinstance(self.feed, LoopFeed) and self.takeable
-        while len(group) < limit:
-            item, self.pending = self.pending, None
-            if item is None:
-                item = self.feed.next_now()
-            if isinstance(item, Finish):
-                self.finish = item
-                return
-            self.texts.append(item.text)
-            group.append(render(item))
-
-    async def _next(self) -> Item:
-        item, self.pending = self.pending, None
-        return item if item is not None else await self.feed.next()
-
-    async def deltas_until_done(self) -> AsyncIterator[TextDelta]:
-        per_token = self.rt.config.per_token_ms / 1000
-        while not isinstance(item := await self._next(), Finish):
-            if per_token > 0:
-                await anyio.sleep(per_token)
-            self.texts.append(item.text)
-            yield item
-            if self.may_cut and (cut := await self.rule.after_delta(self.texts)) is not None:
-                self.cut, self.cut_early = cut, True
-                return
-        self.finish = item
-
-    @property
-    def check_due(self) -> bool:
-        """Whether the heuristic checks the output before the next delta (what is sent goes out first)."""
-        return self.may_cut and self.rule.check_due(self.deltas)
-
-    async def judge(self) -> None:
-        """Once every delta is sent: the output filter's verdict on the reply (``final_texts``), unless it cut
-        already."""
-        if self.finish is None or self.cut is not None:
-            return
-        annotation = await self.rule.at_end(self.texts)
-        if counts_as_cut(annotation, self.finish):
-            self.cut = annotation
-
-    async def drain(self) -> None:
-        """After an early cut, let the engine run to its Finish without sending anything: only the Finish
-        knows the prompt's token count (asked for only when the stream reports usage)."""
-        while self.finish is None:
-            if isinstance(item := await self._next(), Finish):
-                self.finish = item
-
-    def close(self) -> None:
-        self.feed.close()
-
-    def completion_tokens(self) -> int:
-        return counted_tokens(self.deltas, self.cut_early, self.finish)
-
-    def finish_reason(self) -> str:
-        return (
-            "content_filter" if self.cut is not None else self.finish.finish_reason if self.finish else "stop"
-        )
-
-    def final_filter_results(self) -> dict[str, Any]:
-        return choice_filter_result(self.cut) if self.cut is not None else {}
-
-
-async def _open_first(rt: Runtime, call: Call, feeds: Feeds, start: Start) -> _Choice:
-    """The first choice, once its first item exists. A model may take long to get there (a queue, a long
-    prompt): a client that leaves meanwhile stops the generation and gets no response (before the response
-    starts, only this watch notices; afterwards the streaming response does)."""
-    if is_instant(feeds.engine):
-        return await _Choice.open(rt, call, feeds, start)
-    cancel = Cancel()
-    cancel.on_set(feeds.close)
-    return await rt.unless_gone(call, functools.partial(_Choice.open, rt, call, feeds, start), cancel)
-
-
 async def chat_stream(
     rt: Runtime,
     call: Call,
@@ -275,9 +153,17 @@ async def chat_stream(
 ) -> StreamingResponse:
     """The streamed answer, once choice 0's first item exists: an engine error there is still an HTTP error."""
     feeds = Feeds(engine)
-    first = await _open_first(rt, call, feeds, functools.partial(factory, 0))
+    first = await open_first(rt, call, feeds, functools.partial(factory, 0))
     events = _chat_events(rt, call, feeds, first, factory, opts, head, filter_results)
-    if _exists_at_once(rt, engine, opts, 1):
+    return await _event_response(rt, call, feeds, events, opts, 1)
+
+
+async def _event_response(
+    rt: Runtime, call: Call, feeds: Feeds, events: AsyncIterator[bytes], opts: TextOptions, prompts: int
+) -> _EventStream:
+    """The stream's response: built whole when every event exists at once (``_exists_at_once``), else sent as
+    the events are produced."""
+    if _exists_at_once(rt, feeds.engine, opts, prompts):
         return await _EventStream.at_once(call, events, feeds)
     return _EventStream(call, events, feeds)
 
@@ -286,7 +172,7 @@ async def _chat_events(
     rt: Runtime,
     call: Call,
     feeds: Feeds,
-    first: _Choice,
+    first: Choice,
     factory: Factory,
     opts: TextOptions,
     head: Head,
@@ -298,7 +184,7 @@ async def _chat_events(
     for i in range(opts.n):
         role = {"content": "", "refusal": None, "role": "assistant"}
         yield sse_event(head.chunk([_chat_choice(i, role, {})]))
-        choice = first if i == 0 else await _Choice.open(rt, call, feeds, functools.partial(factory, i))
+        choice = first if i == 0 else await Choice.open(rt, call, feeds, functools.partial(factory, i))
 
         render: Callable[[TextDelta], bytes]
         if opts.logprobs:
@@ -307,7 +193,7 @@ async def _chat_events(
             render = delta_template(sse_event(head.chunk([_chat_choice(i, {"content": SLOT}, safe, None)])))
 
         try:
-            async for write in _content_writes(choice, render):
+            async for write in content_writes(choice, render):
                 yield write
             await choice.judge()
             final = _chat_choice(i, {}, choice.final_filter_results())
@@ -332,47 +218,6 @@ async def _chat_events(
             )
         )
     yield SSE_DONE
-
-
-async def _content_writes(choice: _Choice, render: Callable[[TextDelta], bytes]) -> AsyncIterator[bytes]:
-    """The choice's content events (one per delta, as before), grouped into writes.
-
-    The first delta goes out at once. After a write, the next one waits until ``stream_flush_ms`` have passed
-    since it, then carries every delta that exists by then; deltas that are already waiting join the current
-    write at once. Fewer writes and reads save CPU on both ends of the connection (on a 2-core machine that CPU
-    comes from the model); no delta waits longer than the window. Azure's default filter mode also releases
-    content in batches. A paced stream (``per_token_ms``) writes every delta when it is due.
-    """
-    window = 0.0 if choice.paced else choice.rt.config.stream_flush_ms / 1000
-    group: list[bytes] = []
-    last_write = -math.inf
-    try:
-        if choice.takeable:  # every delta exists already: writes of MAX_EVENTS_PER_WRITE
-            while choice.finish is None:
-                choice.take(render, group, MAX_EVENTS_PER_WRITE)
-                if group:
-                    yield b"".join(group)
-                    group.clear()
-            return
-        async for delta in choice.deltas_until_done():
-            group.append(render(delta))
-            if len(group) < MAX_EVENTS_PER_WRITE and not choice.check_due:
-                if choice.ready():
-                    continue
-                wait = last_write + window - time.monotonic()
-                if wait > 0:
-                    await anyio.sleep(wait)
-                    if choice.ready():
-                        continue
-            yield b"".join(group)
-            group.clear()
-            last_write = time.monotonic()
-    except Exception:
-        if group:  # what was generated before an engine error is still sent, then the error event
-            yield b"".join(group)
-        raise
-    if group:
-        yield b"".join(group)
 
 
 def _chat_choice(
@@ -409,18 +254,16 @@ async def completion_stream(
 ) -> StreamingResponse:
     """The streamed answer, once the first choice's first item exists (as ``chat_stream``)."""
     feeds = Feeds(engine)
-    first = await _open_first(rt, call, feeds, functools.partial(factories[0], 0))
+    first = await open_first(rt, call, feeds, functools.partial(factories[0], 0))
     events = _completion_events(rt, call, feeds, first, factories, opts, head, filter_results, echo)
-    if _exists_at_once(rt, engine, opts, len(factories)):
-        return await _EventStream.at_once(call, events, feeds)
-    return _EventStream(call, events, feeds)
+    return await _event_response(rt, call, feeds, events, opts, len(factories))
 
 
 async def _completion_events(
     rt: Runtime,
     call: Call,
     feeds: Feeds,
-    first: _Choice,
+    first: Choice,
     factories: list[Factory],
     opts: TextOptions,
     head: Head,
@@ -436,7 +279,7 @@ async def _completion_events(
             if echo:
                 yield sse_event(head.chunk([_text_choice(index, opts.prompt_texts[k], safe)]))
             start = functools.partial(factory, j)
-            choice = first if index == 0 else await _Choice.open(rt, call, feeds, start)
+            choice = first if index == 0 else await Choice.open(rt, call, feeds, start)
             offset = len(opts.prompt_texts[k]) if echo else 0
 
             def render(delta: TextDelta, index: int = index) -> bytes:
@@ -450,7 +293,7 @@ async def _completion_events(
                 return sse_event(head.chunk([_text_choice(index, delta.text, safe, logprobs)]))
 
             try:
-                async for write in _content_writes(choice, render):
+                async for write in content_writes(choice, render):
                     yield write
                 await choice.judge()
                 final = _text_choice(index, "", choice.final_filter_results())

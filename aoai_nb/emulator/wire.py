@@ -162,43 +162,50 @@ def invalid_request(
     return AzureError(status, body)
 
 
-def resource_not_found() -> AzureError:
-    return simple_error(404, "404", "Resource not found")
+@dataclass(frozen=True)
+class FixedError:
+    """One of the gateway's fixed answers (the same status, code and message every time); calling it gives a
+    fresh ``AzureError`` to raise, e.g. ``raise resource_not_found()``."""
+
+    status: int
+    code: str
+    message: str
+
+    def __call__(self) -> AzureError:
+        return simple_error(self.status, self.code, self.message)
 
 
-def deployment_not_found() -> AzureError:
-    return simple_error(
-        404,
-        "DeploymentNotFound",
-        "The API deployment for this resource does not exist. If you "
-        "created the deployment within the last 5 minutes, please wait a moment and try again.",
-    )
-
-
-def access_denied() -> AzureError:
-    return simple_error(
-        401,
-        "401",
-        "Access denied due to invalid subscription key or wrong API endpoint. Make sure "
-        "to provide a valid key for an active subscription and use a correct regional API endpoint "
-        "for your resource.",
-    )
-
-
-def api_version_not_supported() -> AzureError:
-    return simple_error(400, "BadRequest", "API version not supported")
-
-
-def assistants_retired() -> AzureError:
-    """The deprecated Assistants API (assistants, threads, runs): 410, naming the Responses API."""
-    return simple_error(
-        410,
-        "Gone",
-        "The Assistants API (/assistants, /threads, runs and messages) is deprecated and retired in favour of "
-        "the Responses API: use POST {endpoint}/openai/v1/responses (client.responses.create) for replies "
-        "and tool calls, and conversations instead of threads. The aoai-nb emulator does not serve the "
-        "Assistants API.",
-    )
+resource_not_found = FixedError(404, "404", "Resource not found")
+deployment_not_found = FixedError(
+    404,
+    "DeploymentNotFound",
+    "The API deployment for this resource does not exist. If you "
+    "created the deployment within the last 5 minutes, please wait a moment and try again.",
+)
+access_denied = FixedError(
+    401,
+    "401",
+    "Access denied due to invalid subscription key or wrong API endpoint. Make sure "
+    "to provide a valid key for an active subscription and use a correct regional API endpoint "
+    "for your resource.",
+)
+api_version_not_supported = FixedError(400, "BadRequest", "API version not supported")
+# The deprecated Assistants API (assistants, threads, runs): 410, naming the Responses API.
+assistants_retired = FixedError(
+    410,
+    "Gone",
+    "The Assistants API (/assistants, /threads, runs and messages) is deprecated and retired in favour of "
+    "the Responses API: use POST {endpoint}/openai/v1/responses (client.responses.create) for replies "
+    "and tool calls, and conversations instead of threads. The aoai-nb emulator does not serve the "
+    "Assistants API.",
+)
+internal_error = FixedError(
+    500,
+    "InternalServerError",
+    "The server had an error processing your request. Sorry about "
+    "that! You can retry your request, or contact us through an Azure support request at: "
+    "https://go.microsoft.com/fwlink/?linkid=2213926 if you keep seeing this error.",
+)
 
 
 def operation_not_supported(operation: str, model: str) -> AzureError:
@@ -209,16 +216,6 @@ def operation_not_supported(operation: str, model: str) -> AzureError:
         f"model, {model}. Please choose different model and try again. You can learn more about "
         "which models can be used with each operation here: "
         "https://go.microsoft.com/fwlink/?linkid=2197993.",
-    )
-
-
-def internal_error() -> AzureError:
-    return simple_error(
-        500,
-        "InternalServerError",
-        "The server had an error processing your request. Sorry about "
-        "that! You can retry your request, or contact us through an Azure support request at: "
-        "https://go.microsoft.com/fwlink/?linkid=2213926 if you keep seeing this error.",
     )
 
 

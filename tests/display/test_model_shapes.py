@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import io
 import json
-import wave
 from typing import Any
 
 import pytest
@@ -18,6 +17,7 @@ from aoai_nb.display._speech import SpeechView, sse_events
 from aoai_nb.display._transcript_stream import TranscriptStream
 from aoai_nb.display._transcripts import SPEAKER_COLOURS, TranscriptView
 from aoai_nb.display._usage import UsageTracker
+from tests.audio_files import wav as wav_file
 
 from .fakes import CHAT_COMPLETION
 
@@ -259,13 +259,7 @@ def test_diarized_stream_segments_reach_the_final_view() -> None:
 
 
 def wav(seconds: float, rate: int = 8000) -> bytes:
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes(b"\x01\x00" * int(seconds * rate))
-    return buffer.getvalue()
+    return wav_file(b"\x01\x00" * int(seconds * rate), rate)
 
 
 def speech_events(audio: bytes, pieces: int = 3) -> list[dict[str, Any]]:

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import base64
-import io
 import struct
 import subprocess
 import sys
-import wave
 from typing import Any
 
 import pytest
@@ -21,6 +19,7 @@ from aoai_nb.display._images import ImagesView, image_info
 from aoai_nb.display._speech import SpeechView, audio_format
 from aoai_nb.display._transcripts import TranscriptView
 from aoai_nb.display._usage import UsageTracker, UsageView, session_usage
+from tests.audio_files import wav as wav_file
 
 from .fakes import CHAT_COMPLETION
 
@@ -94,13 +93,7 @@ def test_image_sizes_from_headers() -> None:
 
 
 def wav_bytes(seconds: float, rate: int = 8000) -> bytes:
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes(b"\x00\x00" * int(seconds * rate))
-    return buffer.getvalue()
+    return wav_file(b"\x00\x00" * int(seconds * rate), rate)
 
 
 @pytest.mark.parametrize(

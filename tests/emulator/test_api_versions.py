@@ -14,12 +14,6 @@ from aoai_nb.emulator.policy import GA_API_VERSIONS, KNOWN_API_VERSIONS, PREVIEW
 CHAT_BODY = {"messages": [{"role": "user", "content": "hi"}]}
 
 
-@pytest.fixture
-def raw(emulator: Any) -> Any:
-    with httpx2.Client(base_url=emulator.url, headers={"api-key": emulator.api_key}, timeout=10) as client:
-        yield client
-
-
 def test_the_published_lists() -> None:
     assert {"2024-10-21", "2024-06-01", "2024-02-01", "2023-05-15", "2022-12-01"} == GA_API_VERSIONS
     assert all(v.endswith("-preview") for v in PREVIEW_API_VERSIONS)

@@ -9,6 +9,8 @@ from typing import Any
 import httpx2
 import openai
 
+from .helpers import chat_stream
+
 USER = [{"role": "user", "content": "Say hello to the workshop"}]
 SAFE_CHOICE = {"filtered": False, "severity": "safe"}
 
@@ -147,12 +149,7 @@ def _events(response: httpx2.Response) -> list[Any]:
 
 def test_stream_exact_chunk_sequence(raw: httpx2.Client) -> None:
     body = {"messages": USER, "max_tokens": 4, "stream": True, "stream_options": {"include_usage": True}}
-    with raw.stream(
-        "POST",
-        "/openai/deployments/gpt-4o-mini/chat/completions",
-        params={"api-version": "2024-10-21"},
-        json=body,
-    ) as response:
+    with chat_stream(raw, body) as response:
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/event-stream")
         assert response.headers["x-request-id"] == response.headers["apim-request-id"]
@@ -178,12 +175,7 @@ def test_stream_exact_chunk_sequence(raw: httpx2.Client) -> None:
 
 def test_stream_without_usage_ends_with_finish_then_done(raw: httpx2.Client) -> None:
     body = {"messages": USER, "max_tokens": 3, "stream": True}
-    with raw.stream(
-        "POST",
-        "/openai/deployments/gpt-4o-mini/chat/completions",
-        params={"api-version": "2024-10-21"},
-        json=body,
-    ) as response:
+    with chat_stream(raw, body) as response:
         events = _events(response)
     assert events[-1] == "[DONE]"
     assert json.loads(events[-2])["choices"][0]["finish_reason"] in ("stop", "length")

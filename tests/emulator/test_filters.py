@@ -15,7 +15,7 @@ from aoai_nb.emulator.engines import load_engine_set
 from aoai_nb.emulator.engines.base import Finish, TextDelta
 from aoai_nb.emulator.wire import PROMPT_FILTERED_MESSAGE
 
-from .helpers import Repeated
+from .helpers import Repeated, chat_stream, sse_data
 
 U = [{"role": "user", "content": "Tell me a story"}]
 
@@ -95,14 +95,8 @@ def test_protected_material_filters_the_output(client: openai.AzureOpenAI) -> No
 
 def test_stream_stops_at_the_filtered_chunk(raw: httpx2.Client) -> None:
     body = {"messages": U, "max_tokens": 30, "stream": True}
-    with raw.stream(
-        "POST",
-        "/openai/deployments/gpt-4o-mini/chat/completions",
-        params={"api-version": "2024-10-21"},
-        json=body,
-        headers={"x-aoai-nb-filter": "output:violence=high"},
-    ) as response:
-        events = [b[len("data: ") :] for b in response.read().decode().split("\n\n") if b]
+    with chat_stream(raw, body, {"x-aoai-nb-filter": "output:violence=high"}) as response:
+        events = sse_data(response.read().decode())
     assert events[-1] == "[DONE]"
     chunks = [json.loads(e) for e in events[:-1]]
     content = [c for c in chunks[2:-1]]
@@ -170,14 +164,8 @@ def test_heuristic_scores_prompts_and_can_be_switched_off(make_emulator: Any) ->
 
 def test_low_output_severity_is_annotated_on_every_stream_chunk(raw: httpx2.Client) -> None:
     body = {"messages": U, "max_tokens": 4, "stream": True}
-    with raw.stream(
-        "POST",
-        "/openai/deployments/gpt-4o-mini/chat/completions",
-        params={"api-version": "2024-10-21"},
-        json=body,
-        headers={"x-aoai-nb-filter": "output:self_harm=low"},
-    ) as response:
-        events = [b[len("data: ") :] for b in response.read().decode().split("\n\n") if b]
+    with chat_stream(raw, body, {"x-aoai-nb-filter": "output:self_harm=low"}) as response:
+        events = sse_data(response.read().decode())
     content = [json.loads(e)["choices"][0] for e in events[2:-2]]
     assert content and all(
         c["content_filter_results"]["self_harm"] == {"filtered": False, "severity": "low"} for c in content
@@ -206,7 +194,7 @@ def _usage(
         return reply["usage"], reply["choices"][0]["finish_reason"]
     body = {**body, "stream": True, "stream_options": {"include_usage": True}}
     with raw.stream("POST", path, params=params, json=body, headers=headers) as response:
-        events = [b[len("data: ") :] for b in response.read().decode().split("\n\n") if b]
+        events = sse_data(response.read().decode())
     chunks = [json.loads(e) for e in events[:-1]]
     finish = [
         c["choices"][0]["finish_reason"] for c in chunks if c["choices"] and c["choices"][0]["finish_reason"]
@@ -287,7 +275,7 @@ def test_the_end_of_a_long_reply_is_judged_streamed_or_not(make_emulator: Any) -
     with httpx2.Client(base_url=emu.url, headers={"api-key": emu.api_key}, timeout=10) as h:
         reply = h.post(path, params=params, json=body).json()
         with h.stream("POST", path, params=params, json={**body, "stream": True}) as response:
-            events = [e[len("data: ") :] for e in response.read().decode().split("\n\n") if e]
+            events = sse_data(response.read().decode())
     chunks = [json.loads(e) for e in events[:-1]]
     finishes = [
         c["choices"][0]["finish_reason"] for c in chunks if c["choices"] and c["choices"][0]["finish_reason"]

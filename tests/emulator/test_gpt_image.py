@@ -12,6 +12,8 @@ import openai
 import pytest
 from PIL import Image
 
+from tests.fixtures import sdk_client
+
 MODEL = "gpt-image-1-mini"
 V = {"api-version": "2025-04-01-preview"}
 
@@ -286,9 +288,7 @@ def test_gpt_image_2_takes_flexible_sizes(make_emulator: Any, tmp_path: Any) -> 
     path = tmp_path / "emu.yaml"
     path.write_text("deployments: [{name: img2, capability: images, model: gpt-image-2}]\n")
     emu = make_emulator(config=path)
-    with openai.AzureOpenAI(
-        azure_endpoint=emu.url, api_key=emu.api_key, api_version="2025-04-01-preview", max_retries=0
-    ) as c:
+    with sdk_client(emu, "2025-04-01-preview") as c:
         result = c.images.generate(model="img2", prompt="wide", size="1280x720", quality="low")
         assert result.data is not None and _picture(result.data[0].b64_json).size == (1280, 720)
         with pytest.raises(openai.BadRequestError) as exc:

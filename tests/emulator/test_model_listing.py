@@ -13,6 +13,7 @@ import openai
 import pytest
 
 from aoai_nb.models import load_catalog
+from tests.fixtures import sdk_client
 
 V = {"api-version": "2024-10-21"}
 U = [{"role": "user", "content": "hi"}]
@@ -78,9 +79,7 @@ def _emulator(make_emulator: Any, tmp_path: Path, **lifecycle: Any) -> Any:
 
 def test_retired_models_answer_410_when_configured_gone(make_emulator: Any, tmp_path: Path) -> None:
     emu = _emulator(make_emulator, tmp_path, retired="gone", today="2026-12-01")
-    with openai.AzureOpenAI(
-        azure_endpoint=emu.url, api_key=emu.api_key, api_version="2024-10-21", max_retries=0
-    ) as c:
+    with sdk_client(emu, "2024-10-21") as c:
         with pytest.raises(openai.APIStatusError) as info:
             c.images.generate(model="dall-e-3", prompt="a lighthouse")
         assert info.value.status_code == 410
@@ -104,9 +103,7 @@ def test_retired_models_answer_410_when_configured_gone(make_emulator: Any, tmp_
 
 def test_retired_models_are_served_by_default_with_a_note(make_emulator: Any, tmp_path: Path) -> None:
     emu = _emulator(make_emulator, tmp_path, today="2026-12-01")
-    with openai.AzureOpenAI(
-        azure_endpoint=emu.url, api_key=emu.api_key, api_version="2024-10-21", max_retries=0
-    ) as c:
+    with sdk_client(emu, "2024-10-21") as c:
         raw = c.images.with_raw_response.generate(model="dall-e-3", prompt="a lighthouse")
         assert raw.parse().data
         assert raw.headers["x-aoai-nb-lifecycle"] == (
@@ -138,9 +135,7 @@ def test_ada_002_refuses_dimensions(make_emulator: Any, tmp_path: Path) -> None:
     path = tmp_path / "emu.yaml"
     path.write_text("deployments: [{name: ada, capability: embeddings, model: text-embedding-ada-002}]\n")
     emu = make_emulator(config=path)
-    with openai.AzureOpenAI(
-        azure_endpoint=emu.url, api_key=emu.api_key, api_version="2024-10-21", max_retries=0
-    ) as c:
+    with sdk_client(emu, "2024-10-21") as c:
         assert len(c.embeddings.create(model="ada", input="hi").data[0].embedding) == 1536
         with pytest.raises(openai.BadRequestError) as info:
             c.embeddings.create(model="ada", input="hi", dimensions=8)

@@ -9,6 +9,8 @@ from typing import Any
 import openai
 import pytest
 
+from .helpers import sse_data
+
 U = [{"role": "user", "content": "Why is the sky blue?"}]
 
 
@@ -237,7 +239,7 @@ def test_reasoning_answers_validate_against_both_specs(raw: Any, spec_2024: Any,
         "/openai/v1/chat/completions",
         json={"model": "gpt-5-mini", **body, "stream": True, "stream_options": {"include_usage": True}},
     )
-    frames = [f[len("data: ") :] for f in streamed.text.split("\n\n") if f]
+    frames = sse_data(streamed.text)
     assert frames[-1] == "[DONE]"
     chunks = [json.loads(f) for f in frames[:-1]]
     for chunk in chunks[1:]:  # the first is Azure's annotation chunk

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import io
 import json
-import wave
 from typing import Any
 
 import httpx2
 import pytest
+
+from tests.audio_files import wav
+
+from .helpers import sse_data
 
 V = {"api-version": "2024-10-21"}
 D = "/deployments/{deployment-id}"
@@ -17,18 +19,13 @@ TOOLS = [{"type": "function", "function": {"name": "lookup", "parameters": {"typ
 
 
 def _wav() -> bytes:
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(16000)
-        tone = bytes(
-            b
-            for i in range(16000)
-            for b in int(8000 * ((i // 20) % 2 * 2 - 1)).to_bytes(2, "little", signed=True)
-        )
-        w.writeframes(tone)
-    return buffer.getvalue()
+    """One second of a 400 Hz square wave at 16 kHz."""
+    tone = bytes(
+        b
+        for i in range(16000)
+        for b in int(8000 * ((i // 20) % 2 * 2 - 1)).to_bytes(2, "little", signed=True)
+    )
+    return wav(tone)
 
 
 CHAT_BODIES = [
@@ -75,7 +72,7 @@ def test_filtered_chat_output_validates(raw: httpx2.Client, spec_2024: Any, spec
 def test_chat_stream_chunks_validate(raw: httpx2.Client, spec_2024: Any, spec_v1: Any) -> None:
     body = {"messages": U, "max_tokens": 4, "stream": True, "stream_options": {"include_usage": True}}
     response = raw.post("/openai/v1/chat/completions", json={"model": "gpt-4o-mini", **body})
-    events = [e[len("data: ") :] for e in response.text.split("\n\n") if e][:-1]
+    events = sse_data(response.text)[:-1]
     chunks = [json.loads(e) for e in events]
     for chunk in chunks[1:]:  # the first is Azure's annotation chunk, which neither spec describes
         spec_v1.validate_component(chunk, "AzureCreateChatCompletionStreamResponse")

@@ -16,7 +16,7 @@ from aoai_nb.emulator.engines.base import ChatRequest, CompletionRequest, Finish
 from aoai_nb.emulator.feeds import PRODUCER_THREAD
 from aoai_nb.emulator.safety import HEURISTIC_EVERY, HEURISTIC_OVERLAP, HEURISTIC_WINDOW
 
-from .helpers import Repeated
+from .helpers import Repeated, sse_data
 
 V = {"api-version": "2024-10-21"}
 CHAT = "/openai/deployments/gpt-4o-mini/chat/completions"
@@ -74,7 +74,7 @@ def _chunks(emu: Any, path: str, body: dict[str, Any], headers: dict[str, str] |
         http.stream("POST", path, params=V, json=body, headers=headers or {}) as response,
     ):
         assert response.status_code == 200
-        blocks = [b[len("data: ") :] for b in response.read().decode().split("\n\n") if b]
+        blocks = sse_data(response.read().decode())
     assert blocks[-1] == "[DONE]"
     chunks: list[Any] = [json.loads(b) for b in blocks[:-1]]
     for chunk in chunks:

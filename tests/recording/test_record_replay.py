@@ -3,10 +3,8 @@ stopped: identical bodies and stream events, timing within tolerance, and no key
 
 from __future__ import annotations
 
-import io
 import json
 import time
-import wave
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +15,7 @@ import pytest
 
 from aoai_nb.emulator import Emulator
 from aoai_nb.emulator.recording import REPLAY_HEADER, RecordTo, ReplayFrom
+from tests.audio_files import wav
 
 API_VERSION = "2024-10-21"
 PREVIEW = "2025-04-01-preview"
@@ -26,13 +25,7 @@ CHAT = [{"role": "user", "content": "What's the best way to train a parrot?"}]
 
 
 def _wav() -> bytes:
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(16000)
-        w.writeframes(b"\x00\x10" * 16000)
-    return buffer.getvalue()
+    return wav(b"\x00\x10" * 16000)
 
 
 def _client(emu: Emulator, version: str = API_VERSION) -> openai.AzureOpenAI:

@@ -12,20 +12,9 @@ from aoai_nb.display._live import StreamResult
 from aoai_nb.display._responses import ResponseView
 from aoai_nb.display._usage import UsageTracker
 from tests.responses.conftest import MODEL
-from tests.responses.test_gateway import REASONER
+from tests.responses.test_gateway import REASONER, WEATHER_TOOL
 
-TOOLS = [
-    {
-        "type": "function",
-        "name": "get_weather",
-        "parameters": {
-            "type": "object",
-            "properties": {"city": {"type": "string"}},
-            "required": ["city"],
-            "additionalProperties": False,
-        },
-    }
-]
+TOOLS = [WEATHER_TOOL]
 
 
 class Recorder:

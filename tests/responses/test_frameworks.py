@@ -57,10 +57,9 @@ async def test_openai_agents_streamed_run(emulator: Any) -> None:
     assert deltas and "".join(deltas) == run.final_output
 
 
-def test_langchain_azure_chat_openai_on_the_responses_api(emulator: Any) -> None:
-    lc_openai = pytest.importorskip("langchain_openai")
-    messages = pytest.importorskip("langchain_core.messages")
-    llm = lc_openai.AzureChatOpenAI(
+def _langchain_on_responses(lc_openai: Any, emulator: Any) -> Any:
+    """LangChain's AzureChatOpenAI on the emulator's Responses API (classic preview route), no retries."""
+    return lc_openai.AzureChatOpenAI(
         azure_endpoint=emulator.url,
         api_key=emulator.api_key,
         api_version=PREVIEW,
@@ -68,6 +67,12 @@ def test_langchain_azure_chat_openai_on_the_responses_api(emulator: Any) -> None
         use_responses_api=True,
         max_retries=0,
     )
+
+
+def test_langchain_azure_chat_openai_on_the_responses_api(emulator: Any) -> None:
+    lc_openai = pytest.importorskip("langchain_openai")
+    messages = pytest.importorskip("langchain_core.messages")
+    llm = _langchain_on_responses(lc_openai, emulator)
     reply = llm.invoke("Hello from LangChain")
     assert "Hello from LangChain" in reply.text
     assert reply.response_metadata.get("id", "").startswith("resp_")
@@ -88,13 +93,6 @@ def test_langchain_azure_chat_openai_on_the_responses_api(emulator: Any) -> None
 
 def test_langchain_streams_on_the_responses_api(emulator: Any) -> None:
     lc_openai = pytest.importorskip("langchain_openai")
-    llm = lc_openai.AzureChatOpenAI(
-        azure_endpoint=emulator.url,
-        api_key=emulator.api_key,
-        api_version=PREVIEW,
-        azure_deployment=MODEL,
-        use_responses_api=True,
-        max_retries=0,
-    )
+    llm = _langchain_on_responses(lc_openai, emulator)
     pieces = [chunk.text for chunk in llm.stream("Stream this")]
     assert len(pieces) > 3 and "Stream this" in "".join(pieces)

@@ -13,12 +13,22 @@ import pytest
 from aoai_nb.emulator.config import Deployment, EmulatorConfig
 from aoai_nb.emulator.routes.responses import create_response
 from aoai_nb.emulator.runtime import Runtime
-from tests.emulator.conftest import SpecValidator
+from tests.fixtures import SpecValidator
 from tests.responses.conftest import MODEL, client_for, config_with
 
 BLOCK = {"x-aoai-nb-filter": "prompt:violence=high"}
 CUT = {"x-aoai-nb-filter": "output:hate=high"}
 REASONER = "gpt-5-mini"  # a reasoning deployment of the built-in configuration
+WEATHER_TOOL = {
+    "type": "function",
+    "name": "get_weather",
+    "parameters": {
+        "type": "object",
+        "properties": {"city": {"type": "string"}},
+        "required": ["city"],
+        "additionalProperties": False,
+    },
+}
 
 
 def test_blocked_prompt_is_the_wire_400(raw: httpx2.Client) -> None:
@@ -148,18 +158,7 @@ BODIES = [
     {"input": "hello", "instructions": "be kind", "metadata": {"a": "b"}},
     {
         "input": "weather in Oslo?",
-        "tools": [
-            {
-                "type": "function",
-                "name": "get_weather",
-                "parameters": {
-                    "type": "object",
-                    "properties": {"city": {"type": "string"}},
-                    "required": ["city"],
-                    "additionalProperties": False,
-                },
-            }
-        ],
+        "tools": [WEATHER_TOOL],
     },
     {"input": "json please", "text": {"format": {"type": "json_object"}}},
     {"input": "long", "max_output_tokens": 16},

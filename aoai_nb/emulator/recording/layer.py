@@ -8,7 +8,6 @@ scaled by ``speed``, or passes a request with no recording to the engines (``mis
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from datetime import UTC, datetime
@@ -20,6 +19,7 @@ import anyio.to_thread
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from aoai_nb.emulator import policy
+from aoai_nb.emulator.payloads import receive_once
 from aoai_nb.emulator.recording import REPLAY_HEADER, RecordTo, ReplayFrom
 from aoai_nb.emulator.recording.cassette import (
     FORMAT,
@@ -53,20 +53,6 @@ async def _read_body(receive: Receive) -> bytes:
         chunks.append(chunk)
         if not message.get("more_body", False):
             return b"".join(chunks)
-
-
-def _replaying_receive(raw: bytes) -> Receive:
-    sent = False
-
-    async def receive() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": raw, "more_body": False}
-        await asyncio.Event().wait()  # like a client that stays connected
-        return {"type": "http.disconnect"}
-
-    return receive
 
 
 def _encode(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
@@ -154,7 +140,7 @@ class RecordingLayer:
         if path is None:
             self.counts["missed"] += 1
             if self.replay.miss == "engine":
-                await self.app(scope, _replaying_receive(request.raw), send)
+                await self.app(scope, receive_once(request.raw), send)
                 return
             raise simple_error(
                 404,

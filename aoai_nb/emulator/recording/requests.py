@@ -10,8 +10,9 @@ from urllib.parse import parse_qsl
 
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
-from starlette.types import Message, Scope
+from starlette.types import Scope
 
+from aoai_nb.emulator.payloads import receive_once
 from aoai_nb.emulator.recording.cassette import deployment_of, match_key
 
 
@@ -51,12 +52,8 @@ def _sha256(data: bytes) -> str:
 
 async def _multipart(scope: Scope, raw: bytes) -> dict[str, Any]:
     """Form fields as values, files as their sha256, name and type; a repeated field becomes a list."""
-
-    async def receive() -> Message:
-        return {"type": "http.request", "body": raw, "more_body": False}
-
     fields: dict[str, Any] = {}
-    async with Request(scope, receive).form(max_files=64, max_fields=256) as form:
+    async with Request(scope, receive_once(raw)).form(max_files=64, max_fields=256) as form:
         for name, value in form.multi_items():
             if isinstance(value, UploadFile):
                 item: Any = {"sha256": _sha256(await value.read()), "filename": value.filename}

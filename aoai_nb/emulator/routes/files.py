@@ -9,9 +9,10 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 
+from aoai_nb.emulator import params as p
 from aoai_nb.emulator import policy
 from aoai_nb.emulator.file_store import UPLOAD_PURPOSE, StoredFile
-from aoai_nb.emulator.payloads import MAX_FORM_FIELD_BYTES, parse_form, read_body
+from aoai_nb.emulator.payloads import MAX_FORM_FIELD_BYTES, parse_form, read_body, require_multipart
 from aoai_nb.emulator.runtime import Runtime
 from aoai_nb.emulator.wire import AzureError, dumps, invalid_request, simple_error
 
@@ -60,14 +61,9 @@ def _expires_after(fields: dict[str, str]) -> int | None:
 
 
 async def _read_upload(rt: Runtime, request: Request) -> tuple[dict[str, str], UploadFile | None, bytes]:
-    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-    if media_type != "multipart/form-data":
-        raise invalid_request(
-            "Upload files as multipart/form-data with the file in a 'file' part and a 'purpose' field "
-            f"(got {media_type or 'no content type'!r}).",
-            param="content-type",
-            code="invalid_content_type",
-        )
+    require_multipart(
+        request, "Upload files as multipart/form-data with the file in a 'file' part and a 'purpose' field"
+    )
     await read_body(request, rt.files.max_file_bytes + MAX_FORM_FIELD_BYTES, "upload")
     form = await parse_form(request, max_fields=16)
     fields: dict[str, str] = {}
@@ -91,22 +87,14 @@ async def create_file(rt: Runtime, request: Request, v1: bool) -> Response:
     fields, upload, data = await _read_upload(rt, request)
     purpose = fields.get("purpose")
     if purpose is None:
-        raise invalid_request(
-            "Missing required parameter: 'purpose' (use 'batch').",
-            param="purpose",
-            code="missing_required_parameter",
-        )
+        raise p.missing("purpose", "use 'batch'")
     if purpose != UPLOAD_PURPOSE:
         raise invalid_payload(
             f"Invalid value for purpose. The emulator stores files for purpose '{UPLOAD_PURPOSE}' only "
             f"(got {purpose!r}; fine-tuning and assistants files need an Azure resource)."
         )
     if upload is None:
-        raise invalid_request(
-            "Missing required parameter: 'file' (the JSONL file to upload).",
-            param="file",
-            code="missing_required_parameter",
-        )
+        raise p.missing("file", "the JSONL file to upload")
     filename = upload.filename or "upload.jsonl"
     if not filename.lower().endswith(".jsonl"):
         raise invalid_payload(

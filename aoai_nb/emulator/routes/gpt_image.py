@@ -19,15 +19,9 @@ from aoai_nb.emulator import model_rules as rules
 from aoai_nb.emulator import params as p
 from aoai_nb.emulator.engines.base import ImageRequest
 from aoai_nb.emulator.event_streams import event_stream
+from aoai_nb.emulator.routes import image_screen
 from aoai_nb.emulator.runtime import Call, Runtime, json_response
-from aoai_nb.emulator.wire import (
-    image_filter_results,
-    image_output_filtered_error,
-    image_prompt_filter_results,
-    image_prompt_filtered_error,
-    invalid_request,
-    operation_not_supported,
-)
+from aoai_nb.emulator.wire import invalid_request, operation_not_supported
 from aoai_nb.models import ModelInfo
 
 COMMON = {
@@ -57,17 +51,6 @@ def is_gpt_image(info: ModelInfo) -> bool:
     return info.family == "images" and info.name.startswith("gpt-image")
 
 
-def _form_int(fields: dict[str, Any], key: str, default: int | None, lo: int, hi: int) -> int | None:
-    """An integer from JSON or a multipart form field (sent as text)."""
-    raw = fields.get(key)
-    if isinstance(raw, str):
-        try:
-            raw = int(raw)
-        except ValueError:
-            raise p.wrong_type(key, raw, "an integer") from None
-    return p.integer({key: raw}, key, default, lo, hi)
-
-
 class _Options:
     """The checked parameters of one generation or edit."""
 
@@ -83,13 +66,13 @@ class _Options:
             raise invalid_request(
                 "Invalid value for 'prompt': it is empty; describe the image.", param="prompt"
             )
-        self.n = _form_int(body, "n", 1, 1, int(info.limits["n_max"])) or 1
+        self.n = p.form_integer(body, "n", 1, 1, int(info.limits["n_max"])) or 1
         self.width, self.height = rules.image_size(info, body.get("size"))
         quality = rules.check_choice(info, "quality", body.get("quality")) or "auto"
         default = "medium" if info.name == "gpt-image-1-mini" else "high"  # IMG / IMG-1
         self.quality = default if quality == "auto" else quality
         self.output_format = rules.check_choice(info, "output_format", body.get("output_format")) or "png"
-        compression = _form_int(body, "output_compression", 100, 0, 100)
+        compression = p.form_integer(body, "output_compression", 100, 0, 100)
         self.compression = 100 if compression is None else compression
         background = rules.check_choice(info, "background", body.get("background")) or "auto"
         if background == "transparent" and self.output_format != "png":
@@ -105,7 +88,7 @@ class _Options:
             p.string(body, "input_fidelity", choices=("high", "low"))
         self.stream = p.form_boolean(body, "stream")
         self.partial_images = (
-            _form_int(body, "partial_images", 0, 0, int(info.limits["partial_images_max"])) or 0
+            p.form_integer(body, "partial_images", 0, 0, int(info.limits["partial_images_max"])) or 0
         )
         p.string(body, "user")
         p.string(body, "safety_identifier")
@@ -120,19 +103,10 @@ class _Options:
         }
 
 
-async def _screen(rt: Runtime, call: Call, prompt: str) -> Any:
-    (annotation,) = await rt.filter.prompts([prompt], call.triggers)
-    if annotation.filtered:
-        raise image_prompt_filtered_error(annotation)
-    if call.triggers.output.filtered:
-        raise image_output_filtered_error()
-    return annotation
-
-
 async def _answer(
     rt: Runtime, call: Call, opts: _Options, inputs: list[Any], mask: Any, kind: str
 ) -> Response:
-    annotation = await _screen(rt, call, opts.prompt)
+    annotation = await image_screen.screen(rt, call, opts.prompt)
     await rt.before_output(call)
     engine = call.engines.image
     # the art's detail level follows quality; the colours and shapes follow the prompt (procedural_art)
@@ -190,8 +164,7 @@ async def _answer(
     data = [
         {
             "b64_json": _b64(final),
-            "content_filter_results": image_filter_results(call.triggers.output),
-            "prompt_filter_results": image_prompt_filter_results(annotation),
+            **image_screen.filter_results(call, annotation),
         }
         for final, _ in results
     ]

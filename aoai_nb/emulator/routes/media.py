@@ -10,28 +10,18 @@ from starlette.responses import PlainTextResponse, Response
 
 from aoai_nb.emulator import model_rules as rules
 from aoai_nb.emulator import params as p
-from aoai_nb.emulator.audio import max_audio_seconds
 from aoai_nb.emulator.cancel import Cancel
 from aoai_nb.emulator.engines.base import (
     ImageRequest,
     ImageResult,
     SpeechRequest,
     Transcript,
-    TranscriptionRequest,
 )
 from aoai_nb.emulator.event_streams import event_stream
 from aoai_nb.emulator.images import IMAGE_PATH, image_base_url
-from aoai_nb.emulator.routes import gpt_image, speech_sse, transcribe
+from aoai_nb.emulator.routes import gpt_image, image_screen, speech_sse, transcribe
 from aoai_nb.emulator.runtime import Call, Runtime, json_response
-from aoai_nb.emulator.wire import (
-    echo,
-    image_filter_results,
-    image_output_filtered_error,
-    image_prompt_filter_results,
-    image_prompt_filtered_error,
-    invalid_request,
-    operation_not_supported,
-)
+from aoai_nb.emulator.wire import echo, invalid_request, operation_not_supported
 
 IMAGE_PARAMS = {"model", "prompt", "n", "size", "quality", "style", "response_format", "user"}
 SIZES = {"1024x1024": (1024, 1024), "1792x1024": (1792, 1024), "1024x1792": (1024, 1792)}
@@ -62,11 +52,7 @@ async def images(rt: Runtime, call: Call) -> Response:
     response_format = p.string(body, "response_format", "url", choices=("url", "b64_json"))
     p.string(body, "user")
     rt.charge(call, 0)
-    (annotation,) = await rt.filter.prompts([prompt], call.triggers)
-    if annotation.filtered:
-        raise image_prompt_filtered_error(annotation)
-    if call.triggers.output.filtered:
-        raise image_output_filtered_error()
+    annotation = await image_screen.screen(rt, call, prompt)
     await rt.before_output(call)
     width, height = SIZES[size]
     request = ImageRequest(prompt=prompt, width=width, height=height, quality=quality, style=style)
@@ -85,8 +71,7 @@ async def images(rt: Runtime, call: Call) -> Response:
     data = []
     for result in results:
         item: dict[str, Any] = {
-            "content_filter_results": image_filter_results(call.triggers.output),
-            "prompt_filter_results": image_prompt_filter_results(annotation),
+            **image_screen.filter_results(call, annotation),
             "revised_prompt": result.revised_prompt,
         }
         if response_format == "b64_json":
@@ -95,17 +80,6 @@ async def images(rt: Runtime, call: Call) -> Response:
             item["url"] = f"{base}{IMAGE_PATH}/{rt.images.put(result.png)}.png"
         data.append(item)
     return json_response(call, {"created": int(time.time()), "data": data})
-
-
-def _form_number(fields: dict[str, Any], key: str, default: float, lo: float, hi: float) -> float:
-    raw = fields.get(key)
-    if raw is None or isinstance(raw, int | float):
-        return p.number(fields, key, default, lo, hi)
-    try:
-        value = float(raw)
-    except (TypeError, ValueError):
-        raise p.wrong_type(key, raw, "a number") from None
-    return p.number({key: value}, key, default, lo, hi)
 
 
 def _clock(seconds: float, separator: str) -> str:
@@ -160,8 +134,7 @@ async def _audio(rt: Runtime, call: Call, translate: bool) -> Response:
         if translate:
             raise operation_not_supported("translation", call.deployment.model)
         return await transcribe.transcribe(rt, call)
-    fields, upload = call.body, call.upload
-    assert upload is not None  # the gateway parsed the multipart body and required 'file'
+    fields = call.body
     rules.check_rejected(info, fields)
     fields.pop("stream", None)  # whisper ignores stream (SDK docstring)
     known = {"model", "prompt", "response_format", "temperature"} | (
@@ -169,7 +142,7 @@ async def _audio(rt: Runtime, call: Call, translate: bool) -> Response:
     )
     p.reject_unknown(fields, known)
     fmt = p.string(fields, "response_format", "json", choices=AUDIO_FORMATS) or "json"
-    temperature = _form_number(fields, "temperature", 0.0, 0, 1)
+    temperature = p.form_number(fields, "temperature", 0.0, 0, 1)
     language = p.string(fields, "language")
     if language is not None and not (language.isalpha() and 2 <= len(language) <= 3):
         raise invalid_request(
@@ -186,22 +159,15 @@ async def _audio(rt: Runtime, call: Call, translate: bool) -> Response:
         raise invalid_request(
             "'timestamp_granularities' needs response_format 'verbose_json'.", param="timestamp_granularities"
         )
-    if not upload.data:
-        raise invalid_request("The uploaded 'file' is empty; send an audio file.", param="file")
-    rt.charge(call, 0)
-    await rt.before_output(call)
-    request = TranscriptionRequest(
-        audio=upload.data,
-        filename=upload.filename,
-        translate=translate,
+    transcript = await transcribe.transcribe_upload(
+        rt,
+        call,
         language=language,
         prompt=p.string(fields, "prompt"),
         temperature=temperature,
+        translate=translate,
         word_timestamps="word" in granularities,
-        max_seconds=max_audio_seconds(call.deployment.model, rt.config.max_audio_seconds),
     )
-    engine = call.engines.transcription
-    transcript = await rt.run(engine, engine.transcribe, request, call=call)
     if fmt == "json":
         return json_response(call, {"text": transcript.text})
     if fmt == "verbose_json":
@@ -238,7 +204,7 @@ async def speech(rt: Runtime, call: Call) -> Response:
     p.required(body, "voice")
     voice = rules.check_voice(info, body.get("voice"))
     fmt = p.string(body, "response_format", "mp3", choices=info.response_formats) or "mp3"
-    speed = _form_number(body, "speed", 1.0, 0.25, 4.0)
+    speed = p.form_number(body, "speed", 1.0, 0.25, 4.0)
     instructions = p.string(body, "instructions", max_length=4096)
     stream_format = rules.check_choice(info, "stream_format", body.get("stream_format")) or "audio"
     rt.charge(call, 0)

@@ -32,7 +32,7 @@ from aoai_nb.emulator.responses_plan import build_plan, new_response
 from aoai_nb.emulator.responses_store import ResponseStore, StoredResponse
 from aoai_nb.emulator.runtime import Call, Runtime, json_response
 from aoai_nb.emulator.safety import FilterTriggers
-from aoai_nb.emulator.streams import MAX_EVENTS_PER_WRITE
+from aoai_nb.emulator.stream_choice import MAX_EVENTS_PER_WRITE
 from aoai_nb.emulator.wire import (
     AzureError,
     dumps,
@@ -341,9 +341,7 @@ def internal_call(rt: Runtime, body: dict[str, Any]) -> Call:
     """A Call for ``body`` made inside the emulator (no HTTP request, no teaching headers)."""
     model = body.get("model")
     if not isinstance(model, str) or not model:
-        raise invalid_request(
-            "Missing required parameter: 'model'.", param="model", code="missing_required_parameter"
-        )
+        raise p.missing("model")
     deployment = rt.registry.for_route(model, ROUTE)
     scope = {
         "type": "http",

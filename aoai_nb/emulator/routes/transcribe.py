@@ -148,20 +148,42 @@ def _stream_events(
     return events
 
 
-def _temperature(fields: dict[str, Any]) -> float:
-    raw = fields.get("temperature")
-    if isinstance(raw, str):
-        try:
-            raw = float(raw)
-        except ValueError:
-            raise p.wrong_type("temperature", raw, "a number") from None
-    return p.number({"temperature": raw}, "temperature", 0.0, 0, 1)
+async def transcribe_upload(
+    rt: Runtime,
+    call: Call,
+    *,
+    language: str | None,
+    prompt: str | None,
+    temperature: float,
+    translate: bool = False,
+    word_timestamps: bool = False,
+) -> Transcript:
+    """The uploaded audio through the deployment's transcription engine: whisper (``media``) and the gpt-4o
+    transcribe models alike. An empty file is a 400; the call is charged and passes ``rt.before_output`` (faults,
+    latency) first; audio over the model's ``max_audio_seconds`` is the engine's 400."""
+    upload = call.upload
+    assert upload is not None  # the gateway parsed the multipart body and required 'file'
+    if not upload.data:
+        raise invalid_request("The uploaded 'file' is empty; send an audio file.", param="file")
+    rt.charge(call, 0)
+    await rt.before_output(call)
+    request = TranscriptionRequest(
+        audio=upload.data,
+        filename=upload.filename,
+        translate=translate,
+        language=language,
+        prompt=prompt,
+        temperature=temperature,
+        word_timestamps=word_timestamps,
+        max_seconds=max_audio_seconds(call.deployment.model, rt.config.max_audio_seconds),
+    )
+    engine = call.engines.transcription
+    return await rt.run(engine, engine.transcribe, request, call=call)
 
 
 async def transcribe(rt: Runtime, call: Call) -> Response:
     info: ModelInfo = call.deployment.info
-    fields, upload = call.body, call.upload
-    assert upload is not None  # the gateway parsed the multipart body and required 'file'
+    fields = call.body
     strategy = chunking_strategy(fields)
     p.reject_unknown(fields, KNOWN)
     rules.check_rejected(info, fields)
@@ -184,21 +206,8 @@ async def transcribe(rt: Runtime, call: Call) -> Response:
     stream = p.form_boolean(fields, "stream")
     language = p.string(fields, "language")
     prompt = p.string(fields, "prompt")
-    temperature = _temperature(fields)
-    if not upload.data:
-        raise invalid_request("The uploaded 'file' is empty; send an audio file.", param="file")
-    rt.charge(call, 0)
-    await rt.before_output(call)
-    request = TranscriptionRequest(
-        audio=upload.data,
-        filename=upload.filename,
-        language=language,
-        prompt=prompt,
-        temperature=temperature,
-        max_seconds=max_audio_seconds(call.deployment.model, rt.config.max_audio_seconds),
-    )
-    engine = call.engines.transcription
-    transcript = await rt.run(engine, engine.transcribe, request, call=call)
+    temperature = p.form_number(fields, "temperature", 0.0, 0, 1)
+    transcript = await transcribe_upload(rt, call, language=language, prompt=prompt, temperature=temperature)
     limit = info.limits.get("chunking_required_over_seconds")
     if limit is not None and strategy is None and transcript.duration > float(limit):
         raise invalid_request(
