@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from aoai_nb.emulator.payloads import receive_once
-from aoai_nb.emulator.runtime import Call, Disconnect, Runtime
+from aoai_nb.emulator.runtime import ON_END, Call, Disconnect, Runtime
 from aoai_nb.emulator.wire import AzureError, dumps, internal_error, new_request_id, simple_error
 
 log = logging.getLogger("aoai_nb.emulator")
@@ -84,5 +84,8 @@ async def serve(
         log.exception("unexpected error serving an in-process %s request", route)
         error = internal_error()
         status, answer, answer_headers = error.status, error.body, {}
+    finally:
+        for callback in request.scope.get(ON_END, ()):  # as the gateway does: e.g. an engine slot is freed
+            callback()
     rt.stats.by_status[str(status)] += 1
     return status, answer, answer_headers, request_id
