@@ -3,7 +3,9 @@
 ``create_app(runtime)`` wraps the Starlette router in ``Gateway``, which stamps every response - errors and
 404s included - with ``x-request-id``/``apim-request-id`` (one uuid) and ``x-ms-region``, counts statuses,
 makes sure a genuine bug is answered with Azure's 500 body, never a traceback, and serves each request in a
-cancel scope that shutdown cancels (the connection is then closed quietly).
+cancel scope that shutdown cancels (the connection is then closed quietly). The API routes (POSTs to
+``API_ROUTES``) go straight to their endpoints (``_direct_route``: the router's match, without its middleware
+layers); everything else goes through Starlette.
 """
 
 from __future__ import annotations
