@@ -40,23 +40,12 @@ Factory = Callable[[int], Iterator[TextDelta | Finish]]  # choice index -> engin
 SLOT = "\x00aoai-nb-slot\x00"  # a string no engine produces, marking where an event's text goes
 
 
-def _around_slot(event: bytes) -> tuple[bytes, bytes]:
+def delta_template(event: bytes) -> Callable[[TextDelta], bytes]:
+    """The bytes of ``event`` with ``SLOT`` (encoded once) replaced by a delta's text, JSON-encoded: the same
+    bytes as encoding the whole event again, since JSON encodes a string the same wherever it stands."""
     before, slot, after = event.partition(dumps(SLOT))
     if not slot:
         raise ValueError("the event has no slot")
-    return before, after
-
-
-def text_template(event: bytes) -> Callable[[str], bytes]:
-    """The bytes of ``event`` with ``SLOT`` (encoded once) replaced by any text's JSON encoding: the same bytes
-    as encoding the whole event again, since JSON encodes a string the same wherever it stands."""
-    before, after = _around_slot(event)
-    return lambda text: before + dumps(text) + after
-
-
-def delta_template(event: bytes) -> Callable[[TextDelta], bytes]:
-    """``text_template`` filled with a delta's text."""
-    before, after = _around_slot(event)
     return lambda delta: before + dumps(delta.text) + after
 
 

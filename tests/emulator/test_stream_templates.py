@@ -5,7 +5,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from aoai_nb.emulator.streams import SLOT, text_template
+from aoai_nb.emulator.engines.base import TextDelta
+from aoai_nb.emulator.streams import SLOT, delta_template
 from aoai_nb.emulator.wire import sse_event
 
 
@@ -15,10 +16,10 @@ def _event(text: str) -> dict[str, object]:
 
 @given(st.text())
 def test_a_filled_template_is_the_whole_event_encoded(text: str) -> None:
-    assert text_template(sse_event(_event(SLOT)))(text) == sse_event(_event(text))
+    assert delta_template(sse_event(_event(SLOT)))(TextDelta(text)) == sse_event(_event(text))
 
 
 def test_tricky_texts() -> None:
-    fill = text_template(sse_event(_event(SLOT)))
+    fill = delta_template(sse_event(_event(SLOT)))
     for text in ('"', "\\", "\n", "\u2028", "é", "🦜", "", "data: [DONE]"):
-        assert fill(text) == sse_event(_event(text))
+        assert fill(TextDelta(text)) == sse_event(_event(text))
