@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from typing import Protocol
 
 from aoai_nb.emulator.cancel import closes_from_any_thread
-from aoai_nb.emulator.engines.base import Engine, Finish, TextDelta
+from aoai_nb.emulator.engines.base import Engine, Finish, Planned, TextDelta
 from aoai_nb.emulator.runtime import ENGINE_ERRORS, as_azure_error, azure_engine_errors, is_instant
 
 log = logging.getLogger("aoai_nb.emulator")
@@ -94,6 +94,16 @@ class LoopFeed:
         if item is None:
             raise _ended()
         return item
+
+    def next_many(self, limit: int) -> list[Item]:
+        """Up to ``limit`` next items (at least one) without a call per item when the engine planned them all
+        (``Planned``); else the next one."""
+        if not isinstance(self._items, Planned):
+            return [self.next_now()]
+        items = self._items.upto(limit)
+        if not items:
+            raise _ended()
+        return items
 
     async def next(self) -> Item:
         return self.next_now()

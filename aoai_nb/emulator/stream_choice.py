@@ -8,7 +8,7 @@ import functools
 import math
 import time
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from typing import Any, cast
 
 import anyio
 
@@ -18,9 +18,33 @@ from aoai_nb.emulator.feeds import Feed, Feeds, Item, LoopFeed, Start
 from aoai_nb.emulator.output_cut import OutputCut, counts_as_cut
 from aoai_nb.emulator.output_cut import completion_tokens as counted_tokens
 from aoai_nb.emulator.runtime import Call, Runtime, is_instant
-from aoai_nb.emulator.wire import Annotation, choice_filter_result
+from aoai_nb.emulator.wire import Annotation, choice_filter_result, dumps
 
 MAX_EVENTS_PER_WRITE = 64
+SLOT = "\x00aoai-nb-slot\x00"  # a string no engine produces, marking where an event's text goes
+Render = Callable[[TextDelta], bytes]  # one content event's bytes for a delta
+
+
+class DeltaTemplate:
+    """An event's bytes with ``SLOT`` (encoded once) replaced by a delta's text, JSON-encoded: the same bytes
+    as encoding the whole event again, since JSON encodes a string the same wherever it stands."""
+
+    __slots__ = ("_before", "_after", "_between")
+
+    def __init__(self, event: bytes) -> None:
+        before, slot, after = event.partition(dumps(SLOT))
+        if not slot:
+            raise ValueError("the event has no slot")
+        self._before, self._after, self._between = before, after, after + before
+
+    def __call__(self, delta: TextDelta) -> bytes:
+        return b"".join((self._before, dumps(delta.text), self._after))
+
+    def many(self, texts: list[str]) -> bytes:
+        """The events of ``texts`` one after another, as one piece of bytes (nothing for no texts)."""
+        if not texts:
+            return b""
+        return b"".join((self._before, self._between.join([dumps(text) for text in texts]), self._after))
 
 
 class Choice:
@@ -35,6 +59,7 @@ class Choice:
         self.finish: Finish | None = None
         self.cut: Annotation | None = None
         self.cut_early = False  # cut before the engine's Finish arrived
+        self.error: Exception | None = None  # an engine error met while taking deltas (take())
         self.texts: list[str] = []  # one per delta sent
         self.rule = OutputCut(rt, call)
         self.may_cut = self.rule.may_cut_early  # (read once: these are checked per delta)
@@ -61,19 +86,33 @@ class Choice:
         """Whether the next delta exists already (a paced stream's next delta does not: it waits its turn)."""
         return not self.paced and (self.pending is not None or self.feed.ready())
 
-    def take(self, render: Callable[[TextDelta], bytes], group: list[bytes], limit: int) -> None:
-        """A ``takeable`` choice's next deltas, rendered into ``group`` until it holds ``limit`` or the Finish
-        arrives (then ``finish`` is set): what ``deltas_until_done`` yields, without a coroutine per delta."""
+    def take(self, render: Render, limit: int) -> bytes:
+        """A ``takeable`` choice's next ``limit`` deltas at most, rendered as one write (empty once only the
+        Finish is left; then ``finish`` is set): what ``deltas_until_done`` yields, without a coroutine per
+        delta, and with a ``DeltaTemplate`` without a call per delta when the engine planned them all."""
         assert isinstance(self.feed, LoopFeed) and self.takeable
-        while len(group) < limit:
-            item, self.pending = self.pending, None
-            if item is None:
-                item = self.feed.next_now()
-            if isinstance(item, Finish):
-                self.finish = item
-                return
-            self.texts.append(item.text)
-            group.append(render(item))
+        if self.error is not None:  # raised after the deltas before it were sent
+            error, self.error = self.error, None
+            raise error
+        items: list[Item] = [] if self.pending is None else [self.pending]
+        self.pending = None
+        try:
+            while len(items) < limit and not (items and isinstance(items[-1], Finish)):
+                items += self.feed.next_many(limit - len(items))
+        except Exception as exc:
+            if not items:
+                raise
+            self.error = exc
+        last = items[-1] if items else None
+        if isinstance(last, Finish):  # (an engine's Finish is its last item)
+            self.finish = last
+            items.pop()
+        deltas = cast(list[TextDelta], items)
+        texts = [delta.text for delta in deltas]
+        self.texts += texts
+        if isinstance(render, DeltaTemplate):
+            return render.many(texts)
+        return b"".join([render(delta) for delta in deltas])
 
     async def _next(self) -> Item:
         item, self.pending = self.pending, None
@@ -138,7 +177,7 @@ async def open_first(rt: Runtime, call: Call, feeds: Feeds, start: Start) -> Cho
     return await rt.unless_gone(call, functools.partial(Choice.open, rt, call, feeds, start), cancel)
 
 
-async def content_writes(choice: Choice, render: Callable[[TextDelta], bytes]) -> AsyncIterator[bytes]:
+async def content_writes(choice: Choice, render: Render) -> AsyncIterator[bytes]:
     """The choice's content events (one per delta, as before), grouped into writes.
 
     The first delta goes out at once. After a write, the next one waits until ``stream_flush_ms`` have passed
@@ -153,10 +192,8 @@ async def content_writes(choice: Choice, render: Callable[[TextDelta], bytes]) -
     try:
         if choice.takeable:  # every delta exists already: writes of MAX_EVENTS_PER_WRITE
             while choice.finish is None:
-                choice.take(render, group, MAX_EVENTS_PER_WRITE)
-                if group:
-                    yield b"".join(group)
-                    group.clear()
+                if write := choice.take(render, MAX_EVENTS_PER_WRITE):
+                    yield write
             return
         async for delta in choice.deltas_until_done():
             group.append(render(delta))

@@ -14,7 +14,7 @@ from starlette.types import Receive, Scope, Send
 from aoai_nb.emulator.engines.base import Engine, Finish, TextDelta
 from aoai_nb.emulator.feeds import Feeds
 from aoai_nb.emulator.runtime import Call, Runtime, is_instant
-from aoai_nb.emulator.stream_choice import Choice, content_writes, open_first
+from aoai_nb.emulator.stream_choice import SLOT, Choice, DeltaTemplate, Render, content_writes, open_first
 from aoai_nb.emulator.text_requests import TextOptions
 from aoai_nb.emulator.text_shapes import (
     Head,
@@ -28,25 +28,12 @@ from aoai_nb.emulator.wire import (
     SSE_DONE,
     AzureError,
     choice_filter_result,
-    dumps,
     internal_error,
     sse_event,
 )
 
 log = logging.getLogger("aoai_nb.emulator")
 Factory = Callable[[int], Iterator[TextDelta | Finish]]  # choice index -> engine generation
-
-
-SLOT = "\x00aoai-nb-slot\x00"  # a string no engine produces, marking where an event's text goes
-
-
-def delta_template(event: bytes) -> Callable[[TextDelta], bytes]:
-    """The bytes of ``event`` with ``SLOT`` (encoded once) replaced by a delta's text, JSON-encoded: the same
-    bytes as encoding the whole event again, since JSON encodes a string the same wherever it stands."""
-    before, slot, after = event.partition(dumps(SLOT))
-    if not slot:
-        raise ValueError("the event has no slot")
-    return lambda delta: before + dumps(delta.text) + after
 
 
 def _chat_content_event(
@@ -175,11 +162,11 @@ async def _chat_events(
         yield sse_event(head.chunk([_chat_choice(i, role, {})]))
         choice = first if i == 0 else await Choice.open(rt, call, feeds, functools.partial(factory, i))
 
-        render: Callable[[TextDelta], bytes]
+        render: Render
         if opts.logprobs:
             render = functools.partial(_chat_content_event, head, i, safe, opts)
         else:  # every content event is the same bytes but for its text: encode it once
-            render = delta_template(sse_event(head.chunk([_chat_choice(i, {"content": SLOT}, safe, None)])))
+            render = DeltaTemplate(sse_event(head.chunk([_chat_choice(i, {"content": SLOT}, safe, None)])))
 
         try:
             async for write in content_writes(choice, render):

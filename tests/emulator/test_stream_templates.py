@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from aoai_nb.emulator.engines.base import TextDelta
-from aoai_nb.emulator.streams import SLOT, delta_template
+from aoai_nb.emulator.stream_choice import SLOT, DeltaTemplate
 from aoai_nb.emulator.wire import sse_event
 
 
@@ -16,10 +16,25 @@ def _event(text: str) -> dict[str, object]:
 
 @given(st.text())
 def test_a_filled_template_is_the_whole_event_encoded(text: str) -> None:
-    assert delta_template(sse_event(_event(SLOT)))(TextDelta(text)) == sse_event(_event(text))
+    assert DeltaTemplate(sse_event(_event(SLOT)))(TextDelta(text)) == sse_event(_event(text))
+
+
+@given(st.lists(st.text(), max_size=8))
+def test_many_texts_are_their_events_one_after_another(texts: list[str]) -> None:
+    template = DeltaTemplate(sse_event(_event(SLOT)))
+    assert template.many(texts) == b"".join(sse_event(_event(text)) for text in texts)
 
 
 def test_tricky_texts() -> None:
-    fill = delta_template(sse_event(_event(SLOT)))
+    fill = DeltaTemplate(sse_event(_event(SLOT)))
     for text in ('"', "\\", "\n", "\u2028", "é", "🦜", "", "data: [DONE]"):
         assert fill(TextDelta(text)) == sse_event(_event(text))
+
+
+def test_an_event_without_the_slot_is_refused() -> None:
+    try:
+        DeltaTemplate(sse_event(_event("no slot here")))
+    except ValueError as exc:
+        assert "no slot" in str(exc)
+    else:
+        raise AssertionError("DeltaTemplate took an event without a slot")

@@ -186,6 +186,18 @@ def test_an_instant_engines_stream_is_built_whole_and_sent_in_one_write() -> Non
     assert _events(whole)[-1] == "[DONE]"
 
 
+@pytest.mark.parametrize("fields", [{"max_tokens": 200}, {"max_tokens": 150, "n": 2}])
+def test_a_long_instant_stream_built_whole_has_every_event_in_order(fields: dict[str, Any]) -> None:
+    """Past 64 deltas (one bulk read of a planned reply) and over several choices."""
+    scripted = load_engine_set("scripted").chat
+    letters = " ".join("abcdefghij" * 12)  # the scripted reply quotes 120 characters of it: a token each
+    fields = {**fields, "messages": [{"role": "user", "content": letters}]}
+    whole = _events(_messages(scripted, fields, stream_flush_ms=0))
+    assert whole == _events(_messages(Slow(0.0), fields, stream_flush_ms=0))
+    contents = [c for e in whole if isinstance(e, dict) for c in e["choices"] if c["delta"].get("content")]
+    assert len(contents) > 64 * fields.get("n", 1)
+
+
 def test_a_paced_or_heavy_instant_stream_is_not_sent_at_once() -> None:
     scripted = load_engine_set("scripted").chat
     assert len(_messages(scripted, per_token_ms=1)) > 1  # paced: every delta when it is due

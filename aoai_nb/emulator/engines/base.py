@@ -16,6 +16,7 @@ Every engine has a ``name`` (sent back in the ``x-aoai-nb-engine`` response head
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
@@ -154,6 +155,11 @@ class Planned:
         self.unread = False
         self._items = iter(())
         return self._deltas, self._finish
+
+    def upto(self, limit: int) -> list[TextDelta | Finish]:
+        """The next ``limit`` items at most, at once (a stream's bulk read; the Finish comes last, then none)."""
+        self.unread = False
+        return list(itertools.islice(self._items, limit))
 
 
 @runtime_checkable
