@@ -18,7 +18,7 @@ from aoai_nb.emulator.feeds import Feed, Feeds, Item, LoopFeed, Start
 from aoai_nb.emulator.output_cut import OutputCut, counts_as_cut
 from aoai_nb.emulator.output_cut import completion_tokens as counted_tokens
 from aoai_nb.emulator.runtime import Call, Runtime, is_instant
-from aoai_nb.emulator.wire import Annotation, choice_filter_result, dumps
+from aoai_nb.emulator.wire import Annotation, choice_filter_result, dumps, dumps_each
 
 MAX_EVENTS_PER_WRITE = 64
 SLOT = "\x00aoai-nb-slot\x00"  # a string no engine produces, marking where an event's text goes
@@ -44,7 +44,7 @@ class DeltaTemplate:
         """The events of ``texts`` one after another, as one piece of bytes (nothing for no texts)."""
         if not texts:
             return b""
-        return b"".join((self._before, self._between.join([dumps(text) for text in texts]), self._after))
+        return b"".join((self._before, self._between.join(dumps_each(texts)), self._after))
 
 
 class Choice:

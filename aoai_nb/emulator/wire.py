@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import functools
 import json
+import os
+import random
 import reprlib
-import secrets
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -38,16 +39,20 @@ PROMPT_FILTERED_MESSAGE = (
 _TO_ALPHABET = bytes.maketrans(bytes(range(256)), bytes(ord(_ALPHABET[b % 62]) for b in range(256)))
 
 
+_IDS = random.Random()  # request and completion ids: unique, not secret (nothing is fetched by them)
+os.register_at_fork(after_in_child=_IDS.seed)  # a forked child draws ids of its own
+
+
 def new_request_id() -> str:
-    """A random (version 4) UUID, as Azure's request ids are; the same as ``str(uuid.uuid4())``, built in a
-    third of its time."""
-    h = secrets.token_bytes(16).hex()
+    """A random (version 4) UUID, as Azure's request ids are; shaped as ``str(uuid.uuid4())``, built in a
+    tenth of its time (no system call: ids only need to be unique)."""
+    h = _IDS.randbytes(16).hex()
     return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
 
 
 def make_id(prefix: str) -> str:
     """An id shaped like Azure's, e.g. ``chatcmpl-`` + 29 random letters and digits (byte b -> letter b % 62)."""
-    return prefix + "-" + secrets.token_bytes(29).translate(_TO_ALPHABET).decode("ascii")
+    return prefix + "-" + _IDS.randbytes(29).translate(_TO_ALPHABET).decode("ascii")
 
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # dumps' fallback
@@ -62,6 +67,14 @@ def dumps(obj: Any) -> bytes:
         return orjson.dumps(obj)
     except TypeError:  # orjson.JSONEncodeError is one
         return _ENCODER.encode(obj).encode("utf-8")
+
+
+def dumps_each(values: list[Any]) -> list[bytes]:
+    """``[dumps(value) for value in values]``, without a Python call per value when orjson takes them all."""
+    try:
+        return [orjson.dumps(value) for value in values]
+    except TypeError:
+        return [dumps(value) for value in values]
 
 
 def dumps_in_pieces(obj: Any, depth: int = 3) -> bytes:

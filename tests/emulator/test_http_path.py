@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import subprocess
+import sys
 import uuid
 from typing import Any
 
@@ -16,7 +19,7 @@ from aoai_nb.emulator.app import Gateway, _direct_route, create_app
 from aoai_nb.emulator.batched_writes import FLUSH_BYTES, BatchedWrites
 from aoai_nb.emulator.config import EmulatorConfig
 from aoai_nb.emulator.runtime import Runtime
-from aoai_nb.emulator.wire import _ENCODER, dumps, make_id, new_request_id
+from aoai_nb.emulator.wire import _ENCODER, dumps, dumps_each, make_id, new_request_id
 
 KEY = "test-key"
 CHAT = {"messages": [{"role": "user", "content": "hi"}]}
@@ -185,6 +188,32 @@ def test_close_sends_what_is_pending_abort_drops_it_and_big_writes_go_at_once() 
 )
 def test_dumps_writes_the_standard_encoders_bytes(obj: Any) -> None:
     assert dumps(obj) == _ENCODER.encode(obj).encode("utf-8")
+
+
+def test_dumps_each_is_dumps_of_each_value() -> None:
+    values: list[Any] = ["é", "\u2028", 2**64, {"k": [1.5]}, "", None]
+    assert dumps_each(values) == [dumps(value) for value in values]  # 2**64 sends all to the fallback
+    assert dumps_each(["a", "\x00"]) == [b'"a"', b'"\\u0000"']
+
+
+_FORK = """
+import os
+from aoai_nb.emulator.wire import new_request_id
+read, write = os.pipe()
+if os.fork() == 0:
+    os.write(write, new_request_id().encode())
+    os._exit(0)
+os.close(write)
+os.wait()
+print(os.read(read, 100).decode(), new_request_id())
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork() here")
+def test_a_forked_child_draws_ids_of_its_own() -> None:
+    out = subprocess.run([sys.executable, "-c", _FORK], capture_output=True, text=True, check=True).stdout
+    child, parent = out.split()
+    assert len(child) == len(parent) == 36 and child != parent
 
 
 def test_floats_differ_in_text_only() -> None:
