@@ -16,7 +16,6 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import anyio
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -278,19 +277,28 @@ class Gateway:
 
         rt = self.rt
         app = self._app_for(scope)
-        with anyio.CancelScope() as cancel_scope:
-            rt.scopes.add(cancel_scope)
-            rt.in_flight += counted
+        task = asyncio.current_task()
+        assert task is not None  # (served on asyncio: uvicorn's loop, or the caller's in-process)
+        rt.requests.add(task)
+        rt.in_flight += counted
+        stopped = False
+        try:
             try:
                 await app(scope, receive, stamped_send)
             except Exception:
                 log.exception("unexpected error serving %s %s", scope.get("method"), scope.get("path"))
                 if not started:
                     await error_response(internal_error())(scope, receive, stamped_send)
-            finally:
-                rt.scopes.discard(cancel_scope)
-                rt.in_flight -= counted
-                for callback in scope.get(ON_END, ()):
-                    callback()
-        if cancel_scope.cancelled_caught:  # the emulator is stopping: close the connection, log nothing
+        except asyncio.CancelledError:
+            if task not in rt.stopped:  # not the emulator stopping (cancel_in_flight): the caller's
+                raise
+            task.uncancel()
+            stopped = True
+        finally:
+            rt.requests.discard(task)
+            rt.stopped.discard(task)
+            rt.in_flight -= counted
+            for callback in scope.get(ON_END, ()):
+                callback()
+        if stopped:  # the emulator is stopping: close the connection, log nothing
             await _abort(scope)

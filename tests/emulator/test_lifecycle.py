@@ -153,3 +153,32 @@ def test_only_a_true_instant_attribute_counts() -> None:
         instant = "yes"
 
     assert is_instant(Declared()) and not is_instant(Truthy()) and not is_instant(object())
+
+
+def test_stop_cancels_a_request_waiting_on_a_worker_thread_engine_quietly(
+    make_emulator: Any, server_log: _Records
+) -> None:
+    """A non-streamed reply collected in a worker thread (as a local model's is): stopping closes the
+    connection at once, logs nothing, and the generation stops."""
+    from .slow_engine import SlowChat, engines_with
+
+    engine = SlowChat(tokens=500, every=0.02)  # 10 s unless stopped
+    emu = make_emulator(engines=engines_with(engine))
+    outcome: list[Any] = []
+
+    def call() -> None:
+        with httpx2.Client(base_url=emu.url, headers={"api-key": emu.api_key}, timeout=60) as http:
+            try:
+                outcome.append(http.post(CHAT, params=V, json={"messages": U}).status_code)
+            except httpx2.TransportError as exc:
+                outcome.append(exc)
+
+    thread = threading.Thread(target=call)
+    thread.start()
+    _wait_until(lambda: engine.produced > 0, "the engine to start generating")
+    emu.stop()
+    thread.join(timeout=30)
+    assert not emu.running
+    assert len(outcome) == 1 and isinstance(outcome[0], httpx2.TransportError)  # closed, not a 500
+    _wait_until(lambda: engine.closed == 1, "the generation to be closed")
+    assert [record.getMessage() for record in server_log.records] == []

@@ -129,7 +129,7 @@ async def follow(stored: StoredResponse, after: int) -> AsyncIterator[bytes]:
 async def _run_background(rt: Runtime, producer: Producer, stored: StoredResponse) -> None:
     scope = stored.scope
     assert scope is not None
-    rt.scopes.add(scope)  # shutdown cancels it with the requests in flight
+    rt.background.add(scope)  # shutdown cancels it with the requests in flight
     try:
         with scope:
             try:
@@ -144,7 +144,7 @@ async def _run_background(rt: Runtime, producer: Producer, stored: StoredRespons
                     stored.publish(event)
     finally:
         producer.close()
-        rt.scopes.discard(scope)
+        rt.background.discard(scope)
         _settle(stored.response, "cancelled")
         stored.finished.set()
         stored.notify()
