@@ -95,15 +95,10 @@ class LoopFeed:
             raise _ended()
         return item
 
-    def next_many(self, limit: int) -> list[Item]:
-        """Up to ``limit`` next items (at least one) without a call per item when the engine planned them all
-        (``Planned``); else the next one."""
-        if not isinstance(self._items, Planned):
-            return [self.next_now()]
-        items = self._items.upto(limit)
-        if not items:
-            raise _ended()
-        return items
+    def take_texts(self, limit: int) -> tuple[list[str], Finish | None] | None:
+        """The next ``limit`` texts at most (and the Finish when it fits) when the engine planned them all
+        (``Planned.take_texts``); else None: take items one by one."""
+        return self._items.take_texts(limit) if isinstance(self._items, Planned) else None
 
     async def next(self) -> Item:
         return self.next_now()

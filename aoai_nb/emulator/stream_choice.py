@@ -8,7 +8,7 @@ import functools
 import math
 import time
 from collections.abc import AsyncIterator, Callable
-from typing import Any, cast
+from typing import Any
 
 import anyio
 
@@ -89,30 +89,39 @@ class Choice:
     def take(self, render: Render, limit: int) -> bytes:
         """A ``takeable`` choice's next ``limit`` deltas at most, rendered as one write (empty once only the
         Finish is left; then ``finish`` is set): what ``deltas_until_done`` yields, without a coroutine per
-        delta, and with a ``DeltaTemplate`` without a call per delta when the engine planned them all."""
+        delta; with a ``DeltaTemplate`` and a planned generation, without a call per delta either."""
         assert isinstance(self.feed, LoopFeed) and self.takeable
         if self.error is not None:  # raised after the deltas before it were sent
             error, self.error = self.error, None
             raise error
-        items: list[Item] = [] if self.pending is None else [self.pending]
-        self.pending = None
+        parts: list[bytes] = []
+        taken = 0
+        template = render if isinstance(render, DeltaTemplate) else None
         try:
-            while len(items) < limit and not (items and isinstance(items[-1], Finish)):
-                items += self.feed.next_many(limit - len(items))
+            while taken < limit and self.finish is None:
+                bulk = None
+                if self.pending is None and template is not None:
+                    bulk = self.feed.take_texts(limit - taken)
+                if bulk is not None and template is not None:
+                    texts, self.finish = bulk
+                    self.texts += texts
+                    parts.append(template.many(texts))
+                    taken += len(texts)
+                    continue
+                item, self.pending = self.pending, None
+                if item is None:
+                    item = self.feed.next_now()
+                if isinstance(item, Finish):
+                    self.finish = item
+                    break
+                self.texts.append(item.text)
+                parts.append(render(item))
+                taken += 1
         except Exception as exc:
-            if not items:
+            if not parts:
                 raise
             self.error = exc
-        last = items[-1] if items else None
-        if isinstance(last, Finish):  # (an engine's Finish is its last item)
-            self.finish = last
-            items.pop()
-        deltas = cast(list[TextDelta], items)
-        texts = [delta.text for delta in deltas]
-        self.texts += texts
-        if isinstance(render, DeltaTemplate):
-            return render.many(texts)
-        return b"".join([render(delta) for delta in deltas])
+        return b"".join(parts)
 
     async def _next(self) -> Item:
         item, self.pending = self.pending, None

@@ -52,30 +52,29 @@ def annotation_chunk(prompt_filter_results: list[dict[str, Any]]) -> dict[str, A
 
 @dataclass
 class Generated:
-    """One choice, collected (non-streaming)."""
+    """One choice, collected (non-streaming): its deltas' texts, their logprobs (flattened), the Finish."""
 
-    deltas: list[TextDelta]
+    texts: list[str]
+    logprobs: list[TokenLogprob]
     finish: Finish
 
     @property
     def text(self) -> str:
-        return "".join(d.text for d in self.deltas)
-
-    @property
-    def logprobs(self) -> list[TokenLogprob]:
-        return [lp for d in self.deltas for lp in d.logprobs]
+        return "".join(self.texts)
 
 
 def collect(items: Iterator[TextDelta | Finish]) -> Generated:
     """Exhaust one engine generation (in a worker thread, or on the event loop for an instant engine); a
-    ``Planned`` one not yet iterated hands over its items at once."""
+    ``Planned`` one not yet iterated hands over its texts at once."""
     if isinstance(items, Planned) and items.unread:
         return Generated(*items.take_all())
-    deltas: list[TextDelta] = []
+    texts: list[str] = []
+    logprobs: list[TokenLogprob] = []
     for item in items:
         if isinstance(item, Finish):
-            return Generated(deltas, item)
-        deltas.append(item)
+            return Generated(texts, logprobs, item)
+        texts.append(item.text)
+        logprobs += item.logprobs
     raise RuntimeError("engine generation ended without a Finish item")
 
 

@@ -16,7 +16,6 @@ Every engine has a ``name`` (sent back in the ``x-aoai-nb-engine`` response head
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
@@ -132,13 +131,20 @@ Generation = Iterator[TextDelta | Finish]
 
 
 class Planned:
-    """A generation whose items all exist from the start (the scripted engines'): it iterates like any other,
-    and while ``unread`` (nothing iterated yet) ``take_all()`` hands a collected answer every item at once."""
+    """A generation whose items all exist from the start (the scripted engines'): it iterates like any other
+    (making a ``TextDelta`` only for a token it hands out), and hands over its texts at once: all of them to a
+    collected answer while ``unread`` (``take_all``), the next ones to a stream (``take_texts``).
 
-    def __init__(self, deltas: list[TextDelta], finish: Finish) -> None:
-        self._deltas = deltas
+    ``logprobs``: one per text, or None.
+    """
+
+    def __init__(self, texts: list[str], finish: Finish, logprobs: list[TokenLogprob] | None = None) -> None:
+        if logprobs is not None and len(logprobs) != len(texts):
+            raise ValueError("one logprob per text")
+        self._texts = texts
         self._finish = finish
-        self._items: Iterator[TextDelta | Finish] = iter([*deltas, finish])
+        self._logprobs = logprobs
+        self._next = 0  # the next text's index; len(texts) for the Finish, past it when used up
         self.unread = True
 
     def __iter__(self) -> Planned:
@@ -146,20 +152,35 @@ class Planned:
 
     def __next__(self) -> TextDelta | Finish:
         self.unread = False
-        return next(self._items)
+        i = self._next
+        if i > len(self._texts):
+            raise StopIteration
+        self._next = i + 1
+        if i == len(self._texts):
+            return self._finish
+        return TextDelta(self._texts[i], () if self._logprobs is None else (self._logprobs[i],))
 
-    def take_all(self) -> tuple[list[TextDelta], Finish]:
-        """Every delta and the Finish (only while ``unread``); the generation is used up after."""
+    def take_all(self) -> tuple[list[str], list[TokenLogprob], Finish]:
+        """Every text, the logprobs and the Finish (only while ``unread``); the generation is used up after."""
         if not self.unread:
             raise RuntimeError("take_all() after the generation was iterated")
         self.unread = False
-        self._items = iter(())
-        return self._deltas, self._finish
+        self._next = len(self._texts) + 1
+        return self._texts, self._logprobs or [], self._finish
 
-    def upto(self, limit: int) -> list[TextDelta | Finish]:
-        """The next ``limit`` items at most, at once (a stream's bulk read; the Finish comes last, then none)."""
+    def take_texts(self, limit: int) -> tuple[list[str], Finish | None]:
+        """The next ``limit`` texts at most, and the Finish when it fits too (a stream's bulk read; logprobs
+        are not handed out this way)."""
         self.unread = False
-        return list(itertools.islice(self._items, limit))
+        i = self._next
+        if i > len(self._texts):
+            raise RuntimeError("take_texts() after the Finish")
+        texts = self._texts[i : i + limit]
+        self._next = i + len(texts)
+        if self._next == len(self._texts) and len(texts) < limit:
+            self._next += 1
+            return texts, self._finish
+        return texts, None
 
 
 @runtime_checkable

@@ -83,7 +83,7 @@ async def _generate(
     watched = None if runs_inline(engine, heavy) else cancel
     results = await rt.run(engine, _collect_all, factories, n, watched, call=call, cancel=cancel, heavy=heavy)
     rule = OutputCut(rt, call)
-    verdicts = [await collected_cut(rule, [d.text for d in g.deltas], g.finish) for g in results]
+    verdicts = [await collected_cut(rule, g.texts, g.finish) for g in results]
     annotations = [annotation for annotation, _, _ in verdicts]
     cut = [is_cut for _, is_cut, _ in verdicts]
     tokens = [count for _, _, count in verdicts]
