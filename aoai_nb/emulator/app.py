@@ -25,6 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from aoai_nb.emulator.batch_jobs import BatchRunner
 from aoai_nb.emulator.images import IMAGE_PATH
+from aoai_nb.emulator.quick_headers import QuickRequest
 from aoai_nb.emulator.routes import batches as routes_batches
 from aoai_nb.emulator.routes import embeddings as routes_embeddings
 from aoai_nb.emulator.routes import files as routes_files
@@ -210,7 +211,7 @@ async def _serve_direct(
     AzureError raised before the response is its error response; anything else is the gateway's 500."""
     scope["path_params"] = path_params
     try:
-        response = await endpoint(Request(scope, receive, send))
+        response = await endpoint(QuickRequest(scope, receive, send))
     except AzureError as exc:
         response = error_response(exc)
     await response(scope, receive, send)
