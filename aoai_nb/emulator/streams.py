@@ -8,7 +8,7 @@ import logging
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
-from starlette.responses import StreamingResponse
+from starlette.responses import Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 from aoai_nb.emulator.engines.base import Engine, Finish, TextDelta
@@ -43,46 +43,56 @@ def _chat_content_event(
     return sse_event(head.chunk([_chat_choice(i, {"content": delta.text}, safe, logprobs)]))
 
 
+def _stream_headers(call: Call) -> dict[str, str]:
+    return {**call.headers, "cache-control": "no-cache", "x-accel-buffering": "no"}
+
+
 class _EventStream(StreamingResponse):
-    """The SSE response; when it ends (done, client gone, emulator stopping) every feed it opened is closed.
+    """The SSE response, sent as the events are produced; when it ends (done, client gone, emulator stopping)
+    every feed it opened is closed."""
 
-    ``whole``: every event of the stream, collected already (``at_once``), sent as one body write - still a
-    stream on the wire (chunked, no content-length), with the same bytes.
-    """
-
-    def __init__(
-        self, call: Call, events: AsyncIterator[bytes], feeds: Feeds, whole: bytes | None = None
-    ) -> None:
-        headers = {**call.headers, "cache-control": "no-cache", "x-accel-buffering": "no"}
-        super().__init__(_guarded(events), headers=headers, media_type="text/event-stream")
+    def __init__(self, call: Call, events: AsyncIterator[bytes], feeds: Feeds) -> None:
+        super().__init__(_guarded(events), headers=_stream_headers(call), media_type="text/event-stream")
         self.feeds = feeds
-        self.whole = whole
-
-    @classmethod
-    async def at_once(cls, call: Call, events: AsyncIterator[bytes], feeds: Feeds) -> _EventStream:
-        """The response of a stream whose events all exist the moment it starts (see ``_exists_at_once``)."""
-        try:
-            whole = b"".join([event async for event in _guarded(events)])
-        finally:
-            feeds.close()
-        return cls(call, _nothing(), feeds, whole)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
-            if self.whole is None:
-                await super().__call__(scope, receive, send)
-                return
-            await send(
-                {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
-            )
-            await send({"type": "http.response.body", "body": self.whole})
+            await super().__call__(scope, receive, send)
         finally:
             self.feeds.close()
 
 
-async def _nothing() -> AsyncIterator[bytes]:
-    return
-    yield b""  # an async generator with no items
+class _WholeStream(Response):
+    """A stream whose events all existed the moment it started (``_exists_at_once``), collected already and
+    sent as one body write: still a stream on the wire (chunked, no content-length), with the same bytes and
+    head as ``_EventStream`` (Starlette adds only the content type to a streaming response's headers)."""
+
+    media_type = "text/event-stream"
+
+    def __init__(self, call: Call, whole: bytes) -> None:
+        self.status_code = 200
+        self.background = None
+        self.whole = whole
+        self.raw_headers = [
+            (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in _stream_headers(call).items()
+        ]
+        self.raw_headers.append((b"content-type", b"text/event-stream; charset=utf-8"))
+
+    @classmethod
+    async def collect(cls, call: Call, events: AsyncIterator[bytes], feeds: Feeds) -> _WholeStream:
+        parts: list[bytes] = []
+        try:
+            async for event in events:
+                parts.append(event)
+        except Exception as exc:
+            parts.append(_error_event(exc))
+        finally:
+            feeds.close()
+        return cls(call, b"".join(parts))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
+        await send({"type": "http.response.body", "body": self.whole})
 
 
 def _exists_at_once(rt: Runtime, engine: Engine, opts: TextOptions, prompts: int) -> bool:
@@ -105,11 +115,16 @@ async def _guarded(events: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
     try:
         async for event in events:
             yield event
-    except AzureError as exc:
-        yield sse_event(exc.body)
-    except Exception:
-        log.exception("error inside a stream")
-        yield sse_event(internal_error().body)
+    except Exception as exc:
+        yield _error_event(exc)
+
+
+def _error_event(exc: Exception) -> bytes:
+    """The ``error`` event for an exception inside a stream (called where it is caught)."""
+    if isinstance(exc, AzureError):
+        return sse_event(exc.body)
+    log.exception("error inside a stream")
+    return sse_event(internal_error().body)
 
 
 def _chunk_filter_results(call: Call) -> dict[str, Any]:
@@ -126,7 +141,7 @@ async def chat_stream(
     opts: TextOptions,
     head: Head,
     filter_results: list[dict[str, Any]],
-) -> StreamingResponse:
+) -> Response:
     """The streamed answer, once choice 0's first item exists: an engine error there is still an HTTP error."""
     feeds = Feeds(engine)
     first = await open_first(rt, call, feeds, functools.partial(factory, 0))
@@ -136,11 +151,11 @@ async def chat_stream(
 
 async def _event_response(
     rt: Runtime, call: Call, feeds: Feeds, events: AsyncIterator[bytes], opts: TextOptions, prompts: int
-) -> _EventStream:
+) -> Response:
     """The stream's response: built whole when every event exists at once (``_exists_at_once``), else sent as
     the events are produced."""
     if _exists_at_once(rt, feeds.engine, opts, prompts):
-        return await _EventStream.at_once(call, events, feeds)
+        return await _WholeStream.collect(call, events, feeds)
     return _EventStream(call, events, feeds)
 
 
@@ -227,7 +242,7 @@ async def completion_stream(
     head: Head,
     filter_results: list[dict[str, Any]],
     echo: bool,
-) -> StreamingResponse:
+) -> Response:
     """The streamed answer, once the first choice's first item exists (as ``chat_stream``)."""
     feeds = Feeds(engine)
     first = await open_first(rt, call, feeds, functools.partial(factories[0], 0))

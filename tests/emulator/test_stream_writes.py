@@ -54,8 +54,11 @@ class Slow:
             yield item
 
 
-def _messages(engine: Any, body_fields: dict[str, Any] | None = None, **config: Any) -> list[bytes]:
-    """Each body message (one write to the socket) the app sends for a streamed chat."""
+def _messages(
+    engine: Any, body_fields: dict[str, Any] | None = None, heads: list[Any] | None = None, **config: Any
+) -> list[bytes]:
+    """Each body message (one write to the socket) the app sends for a streamed chat (its head's headers go
+    to ``heads``)."""
     engines = replace(load_engine_set("scripted"), chat=engine, moderation=None)
     rt = Runtime(EmulatorConfig.default().with_changes(**config), KEY, True, "scripted", engines)
     app = create_app(rt)
@@ -86,6 +89,8 @@ def _messages(engine: Any, body_fields: dict[str, Any] | None = None, **config: 
     async def send(message: Any) -> None:
         if message["type"] == "http.response.start":
             assert message["status"] == 200, message
+            if heads is not None:
+                heads.append(message["headers"])
         elif message.get("body"):
             messages.append(message["body"])
 
@@ -196,6 +201,18 @@ def test_a_long_instant_stream_built_whole_has_every_event_in_order(fields: dict
     assert whole == _events(_messages(Slow(0.0), fields, stream_flush_ms=0))
     contents = [c for e in whole if isinstance(e, dict) for c in e["choices"] if c["delta"].get("content")]
     assert len(contents) > 64 * fields.get("n", 1)
+
+
+def test_a_stream_built_whole_has_the_head_of_one_sent_as_produced() -> None:
+    heads: list[Any] = []
+    _messages(load_engine_set("scripted").chat, heads=heads, stream_flush_ms=0)
+    _messages(Slow(0.0), heads=heads, stream_flush_ms=0)
+    whole, streamed = (
+        {k: v for k, v in head if k not in (b"x-request-id", b"apim-request-id")} for head in heads
+    )
+    assert whole == streamed
+    assert whole[b"content-type"] == b"text/event-stream; charset=utf-8" and b"content-length" not in whole
+    assert len(heads[0]) == len(heads[1])  # no header twice
 
 
 def test_a_paced_or_heavy_instant_stream_is_not_sent_at_once() -> None:
