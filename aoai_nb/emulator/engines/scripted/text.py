@@ -8,6 +8,7 @@ exactly across runs.
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -49,7 +50,12 @@ def variant(sampling: SamplingParams, choice_index: int, options: int) -> int:
     """Which wording to use: 0 at temperature 0, else a stable hash of (seed, choice_index)."""
     if sampling.temperature == 0:
         return 0
-    return stable_hash("variant", sampling.seed, choice_index) % options
+    return _hashed_variant(sampling.seed, choice_index, options)
+
+
+@functools.lru_cache(maxsize=1024)  # pure; most requests send no seed
+def _hashed_variant(seed: int | None, choice_index: int, options: int) -> int:
+    return stable_hash("variant", seed, choice_index) % options
 
 
 def chat_prompt_tokens(request: ChatRequest) -> int:
