@@ -13,10 +13,9 @@ import dataclasses
 import functools
 import logging
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import anyio
 import anyio.to_thread
@@ -145,14 +144,27 @@ def as_azure_error(exc: EngineInputError | EngineUnavailable) -> AzureError:
     return engine_unavailable(exc)
 
 
-@contextmanager
-def azure_engine_errors() -> Iterator[None]:
+class _AzureEngineErrors:
+    """``azure_engine_errors()``: a plain class, not a ``@contextmanager`` generator (a few per request)."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any
+    ) -> Literal[False]:
+        if isinstance(exc, ENGINE_ERRORS):
+            raise as_azure_error(exc) from None
+        return False
+
+
+_AZURE_ENGINE_ERRORS = _AzureEngineErrors()  # stateless: one serves every request
+
+
+def azure_engine_errors() -> _AzureEngineErrors:
     """ENGINE_ERRORS become Azure errors (``as_azure_error``); anything else is a bug and passes through (the
     gateway answers 500)."""
-    try:
-        yield
-    except ENGINE_ERRORS as exc:
-        raise as_azure_error(exc) from None
+    return _AZURE_ENGINE_ERRORS
 
 
 class Runtime:
