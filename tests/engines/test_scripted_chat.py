@@ -27,7 +27,7 @@ from aoai_nb.emulator.engines.base import (
     TranscriptionEngine,
 )
 from aoai_nb.emulator.engines.scripted import ScriptedChatEngine, count_tokens, scripted_engine_set
-from aoai_nb.emulator.engines.scripted.tokens import _TOKEN, split_tokens
+from aoai_nb.emulator.engines.scripted.tokens import _find_tokens, split_tokens
 
 from .helpers import drain, text_of, user
 
@@ -197,7 +197,13 @@ def test_undecodable_image_is_reported_in_the_reply() -> None:
     assert "could not be decoded" in text_of(drain(ENGINE.chat(request))[0])
 
 
-@given(st.text())
+@given(st.text() | st.text(st.characters(max_codepoint=127)))
 def test_the_token_rule_is_runs_of_word_characters_or_one_other_character(text: str) -> None:
-    """The documented rule, as first written; the engine's faster pattern splits every text the same."""
-    assert _TOKEN.findall(text) == re.findall(r"\s*(?:\w+|[^\w\s])", text)
+    """The documented rule, as first written; the engine's faster patterns (one for ASCII text) split every
+    text the same, ASCII control characters that count as whitespace included."""
+    assert _find_tokens(text) == re.findall(r"\s*(?:\w+|[^\w\s])", text)
+
+
+def test_ascii_whitespace_is_what_python_counts_as_whitespace() -> None:
+    for text in ("a\x1cb", "a\x1f b", "\x0b\x0ca", "x\x7f", "a_b-c"):
+        assert _find_tokens(text) == re.findall(r"\s*(?:\w+|[^\w\s])", text)
