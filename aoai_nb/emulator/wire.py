@@ -266,6 +266,8 @@ SAFE = Annotation()
 
 
 def _categories(annotation: Annotation) -> dict[str, Any]:
+    if annotation is SAFE:  # most answers: the same values, without a lookup per category
+        return {c: {"filtered": False, "severity": "safe"} for c in CATEGORIES}
     return {
         c: {
             "filtered": annotation.severities.get(c, "safe") in FILTERED_SEVERITIES,

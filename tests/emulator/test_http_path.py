@@ -19,7 +19,17 @@ from aoai_nb.emulator.app import Gateway, _direct_route, create_app
 from aoai_nb.emulator.batched_writes import FLUSH_BYTES, BatchedWrites
 from aoai_nb.emulator.config import EmulatorConfig
 from aoai_nb.emulator.runtime import Runtime
-from aoai_nb.emulator.wire import _ENCODER, dumps, dumps_each, make_id, new_request_id
+from aoai_nb.emulator.wire import (
+    _ENCODER,
+    SAFE,
+    Annotation,
+    choice_filter_result,
+    dumps,
+    dumps_each,
+    make_id,
+    new_request_id,
+    prompt_filter_result,
+)
 
 KEY = "test-key"
 CHAT = {"messages": [{"role": "user", "content": "hi"}]}
@@ -232,3 +242,11 @@ def test_request_ids_are_version_4_uuids_and_response_ids_azure_shaped() -> None
     assert response_id.startswith("chatcmpl-") and len(response_id) == 38 and response_id[9:].isalnum()
     letters = "".join(make_id("x")[2:] for _ in range(2000))
     assert len(set(letters)) == 62  # every letter and digit occurs
+
+
+def test_the_safe_annotations_fast_path_gives_the_same_results() -> None:
+    fresh = Annotation()  # safe too, but not SAFE itself: the general path
+    assert fresh is not SAFE
+    assert choice_filter_result(SAFE) == choice_filter_result(fresh)
+    assert prompt_filter_result(SAFE, v1=True) == prompt_filter_result(fresh, v1=True)
+    assert dumps(choice_filter_result(SAFE)) == dumps(choice_filter_result(fresh))  # the same order too
