@@ -22,8 +22,9 @@ from collections.abc import Callable, Iterator
 from typing import Protocol
 
 from aoai_nb.emulator.cancel import closes_from_any_thread
+from aoai_nb.emulator.engine_errors import ENGINE_ERRORS, as_azure_error, azure_engine_errors
 from aoai_nb.emulator.engines.base import Engine, Finish, Planned, TextDelta
-from aoai_nb.emulator.runtime import ENGINE_ERRORS, as_azure_error, azure_engine_errors, is_instant
+from aoai_nb.emulator.runtime import is_instant
 
 log = logging.getLogger("aoai_nb.emulator")
 Item = TextDelta | Finish

@@ -15,7 +15,7 @@ import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 import anyio
 import anyio.to_thread
@@ -29,8 +29,9 @@ from aoai_nb.emulator import policy
 from aoai_nb.emulator.admission import Admission
 from aoai_nb.emulator.cancel import Cancel, Cancelled
 from aoai_nb.emulator.config import Deployment, EmulatorConfig
+from aoai_nb.emulator.engine_errors import azure_engine_errors, engine_unavailable
 from aoai_nb.emulator.engines import EngineKind, EngineSet, load_engine_set
-from aoai_nb.emulator.engines.base import Engine, EngineInputError, EngineUnavailable
+from aoai_nb.emulator.engines.base import Engine, EngineUnavailable
 from aoai_nb.emulator.faults import (
     FaultInjector,
     RateLimiter,
@@ -45,7 +46,7 @@ from aoai_nb.emulator.lifecycle import lifecycle_headers
 from aoai_nb.emulator.payloads import Upload, read_json, read_multipart
 from aoai_nb.emulator.responses_store import ResponseStore
 from aoai_nb.emulator.safety import ContentFilter, FilterTriggers, parse_filter_header
-from aoai_nb.emulator.wire import AzureError, dumps, dumps_in_pieces, invalid_request, simple_error
+from aoai_nb.emulator.wire import dumps, dumps_in_pieces, invalid_request
 
 log = logging.getLogger("aoai_nb.emulator")
 T = TypeVar("T")
@@ -127,44 +128,6 @@ def runs_inline(engine: Engine | None, heavy: bool = False) -> bool:
     """Whether ``Runtime.run`` calls the work directly on the event loop (an instant engine's, not heavy) -
     where nothing can cancel it midway - rather than in a worker thread."""
     return engine is not None and is_instant(engine) and not heavy
-
-
-def engine_unavailable(exc: EngineUnavailable) -> AzureError:
-    """503 (with ``x-should-retry: false``: retrying cannot install a package)."""
-    return simple_error(503, "EngineUnavailable", str(exc), {"x-should-retry": "false"})
-
-
-ENGINE_ERRORS = (EngineInputError, EngineUnavailable)
-
-
-def as_azure_error(exc: EngineInputError | EngineUnavailable) -> AzureError:
-    """An engine exception that is the request's fault (EngineInputError, 400) or the setup's (503)."""
-    if isinstance(exc, EngineInputError):
-        return invalid_request(str(exc), param=exc.param)
-    return engine_unavailable(exc)
-
-
-class _AzureEngineErrors:
-    """``azure_engine_errors()``: a plain class, not a ``@contextmanager`` generator (a few per request)."""
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any
-    ) -> Literal[False]:
-        if isinstance(exc, ENGINE_ERRORS):
-            raise as_azure_error(exc) from None
-        return False
-
-
-_AZURE_ENGINE_ERRORS = _AzureEngineErrors()  # stateless: one serves every request
-
-
-def azure_engine_errors() -> _AzureEngineErrors:
-    """ENGINE_ERRORS become Azure errors (``as_azure_error``); anything else is a bug and passes through (the
-    gateway answers 500)."""
-    return _AZURE_ENGINE_ERRORS
 
 
 class Runtime:
