@@ -72,7 +72,7 @@ class _WholeStream(Response):
     def __init__(self, call: Call, whole: bytes) -> None:
         self.status_code = 200
         self.background = None
-        self.whole = whole
+        self.body = whole
         self.raw_headers = [
             (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in _stream_headers(call).items()
         ]
@@ -92,7 +92,7 @@ class _WholeStream(Response):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
-        await send({"type": "http.response.body", "body": self.whole})
+        await send({"type": "http.response.body", "body": self.body})
 
 
 def _exists_at_once(rt: Runtime, engine: Engine, opts: TextOptions, prompts: int) -> bool:
