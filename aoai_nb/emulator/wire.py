@@ -40,12 +40,13 @@ _TO_ALPHABET = bytes.maketrans(bytes(range(256)), bytes(ord(_ALPHABET[b % 62]) f
 
 
 _IDS = random.Random()  # request and completion ids: unique, not secret (nothing is fetched by them)
-os.register_at_fork(after_in_child=_IDS.seed)  # a forked child draws ids of its own
+if hasattr(os, "register_at_fork"):  # (POSIX only; Windows does not fork)
+    os.register_at_fork(after_in_child=_IDS.seed)  # a forked child draws ids of its own
 
 
 def new_request_id() -> str:
-    """A random (version 4) UUID, as Azure's request ids are; shaped as ``str(uuid.uuid4())``, built in a
-    tenth of its time (no system call: ids only need to be unique)."""
+    """A random (version 4) UUID, as Azure's request ids are; shaped as ``str(uuid.uuid4())``, built in about
+    a third of its time (no system call: ids only need to be unique)."""
     h = _IDS.randbytes(16).hex()
     return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
 
